@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The flow table: one record per bidirectional flow, keyed by its endpoints
+ * in canonical order so both directions find it with one lookup.  The first
+ * packet's sender is the initiator.  A record counts the packets of one
+ * epoch: the first packet of a new epoch restarts its counters, so a trace is
+ * exactly the records whose epoch is the trace's (no clearing races).
+ */
+#ifndef IOTPROF_BPF_FLOW_H
+#define IOTPROF_BPF_FLOW_H
+
+#include "maps.h"
+#include "meta.h"
+
+#define EEXIST 17
+
+static __always_inline bool endpoint_before(const union addr16 *a, __u16 pa,
+					    const union addr16 *b, __u16 pb)
+{
+	if (a->q[0] != b->q[0])
+		return a->q[0] < b->q[0];
+	if (a->q[1] != b->q[1])
+		return a->q[1] < b->q[1];
+	return pa <= pb;
+}
+
+/* Fills the canonical key; returns which side of it sent this packet. */
+static __always_inline __u8 flow_key_of(const struct pkt_meta *m, __u32 app_id,
+					struct iotprof_flow_key *k)
+{
+	bool src_lo = endpoint_before(&m->src, m->sport, &m->dst, m->dport);
+
+	__builtin_memcpy(k->addr_lo, src_lo ? m->src.b : m->dst.b, 16);
+	__builtin_memcpy(k->addr_hi, src_lo ? m->dst.b : m->src.b, 16);
+	k->port_lo = src_lo ? m->sport : m->dport;
+	k->port_hi = src_lo ? m->dport : m->sport;
+	k->family = m->family;
+	k->proto = m->proto;
+	k->pad = 0;
+	k->app_id = app_id;
+	return src_lo ? IOTPROF_SIDE_LO : IOTPROF_SIDE_HI;
+}
+
+static __always_inline struct iotprof_flow *
+flow_find_or_create(const struct iotprof_flow_key *k, __u8 sender, __u32 epoch, __u64 now)
+{
+	struct iotprof_flow *f, *fresh;
+	__u32 zero = 0;
+	long err;
+
+	f = bpf_map_lookup_elem(&flows, k);
+	if (f)
+		return f;
+
+	fresh = bpf_map_lookup_elem(&flow_scratch, &zero);
+	if (!fresh)
+		return NULL;
+	__builtin_memset(fresh, 0, sizeof(*fresh));
+	fresh->initiator = sender;
+	fresh->epoch = epoch;
+	fresh->first_ns = now;
+	err = bpf_map_update_elem(&flows, k, fresh, BPF_NOEXIST);
+	if (err == 0)
+		stat_inc(IOTPROF_STAT_FLOW_CREATED);
+	else if (err != -EEXIST)	/* -EEXIST: another CPU created it first */
+		stat_inc(IOTPROF_STAT_FLOW_ERROR);
+	return bpf_map_lookup_elem(&flows, k);
+}
+
+static __always_inline struct iotprof_flow *
+flow_account(const struct pkt_meta *m, __u32 app_id, __u32 epoch, __u64 now,
+	     __u32 wire_len, __u8 flow_flags)
+{
+	struct iotprof_flow_key k;
+	struct iotprof_flow *f;
+	__u8 sender, dir;
+
+	sender = flow_key_of(m, app_id, &k);
+	f = flow_find_or_create(&k, sender, epoch, now);
+	if (!f)
+		return NULL;
+
+	if (f->epoch != epoch) {
+		/* A new trace began: count this epoch's packets only.  Two CPUs may
+		 * both reset; at worst a packet of the new epoch is counted twice
+		 * or not at all, never one of the old epoch. */
+		f->epoch = epoch;
+		f->first_ns = now;
+		f->packets[0] = f->packets[1] = 0;
+		f->bytes[0] = f->bytes[1] = 0;
+		f->blocked = 0;
+		f->tcp_flags[0] = f->tcp_flags[1] = 0;
+	}
+	dir = sender == f->initiator ? IOTPROF_DIR_FWD : IOTPROF_DIR_REV;
+	__sync_fetch_and_add(&f->packets[dir], 1);
+	__sync_fetch_and_add(&f->bytes[dir], wire_len);
+	f->last_ns = now;
+	f->tcp_flags[dir] |= m->tcp_flags;	/* flags only ever gain bits */
+	f->flags |= flow_flags;
+	return f;
+}
+
+#endif

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * iotprof's packet programs: XDP on ingress, TC on egress.
+ *
+ * Both parse L2 -> L3 -> L4 into a pkt_meta and account the packet to its
+ * flow.  TC egress handles only packets the gateway itself originates; a
+ * forwarded packet was already counted when XDP saw it arrive.
+ *
+ * Offline mode runs iotprof_xdp on each captured frame through
+ * BPF_PROG_TEST_RUN; user space then supplies the capture's timestamp and
+ * wire length in offline_input, because the frame it hands in may be cut
+ * at the capture's snap length and the kernel clock is not the capture's.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "iotprof_abi.h"
+#include "pkt.h"
+#include "proto.h"
+#include "meta.h"
+#include "maps.h"
+#include "parse_eth.h"
+#include "parse_ip.h"
+#include "parse_l4.h"
+#include "watch.h"
+#include "frag.h"
+#include "flow.h"
+
+struct offline_input offline_input;
+
+static __always_inline void count_parse_error(int err)
+{
+	stat_inc(err == PARSE_MALFORMED ? IOTPROF_STAT_MALFORMED : IOTPROF_STAT_TRUNCATED);
+}
+
+static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
+{
+	struct pkt_meta m = {};
+	struct iotprof_config *cfg;
+	__u32 zero = 0;
+	__u64 now;
+	int ret;
+
+	stat_inc(IOTPROF_STAT_PACKETS);
+	cfg = bpf_map_lookup_elem(&settings, &zero);
+	if (!cfg)
+		return;
+
+	ret = parse_eth(p, &m);
+	if (ret == ETH_P_IP)
+		ret = parse_ipv4(p, &m);
+	else if (ret == ETH_P_IPV6)
+		ret = parse_ipv6(p, &m);
+	else if (ret >= 0) {
+		stat_inc(IOTPROF_STAT_NON_IP);
+		return;
+	}
+	if (ret < 0) {
+		count_parse_error(ret);
+		return;
+	}
+
+	if (!packet_watched(cfg, &m)) {
+		stat_inc(IOTPROF_STAT_NOT_WATCHED);
+		return;
+	}
+
+	if (m.frag != FRAG_NONE) {
+		stat_inc(IOTPROF_STAT_FRAGMENTS);
+		flow_flags |= IOTPROF_FLOW_F_FRAGMENTS;
+	}
+	if (m.frag == FRAG_LATER) {
+		if (!frag_recall_ports(&m)) {
+			stat_inc(IOTPROF_STAT_FRAG_ORPHAN);
+			return;
+		}
+	} else {
+		ret = parse_l4(p, &m);
+		if (ret < 0) {
+			count_parse_error(ret);
+			return;
+		}
+		if (m.frag == FRAG_FIRST)
+			frag_remember_ports(&m);
+	}
+
+	now = offline_input.now_ns ? offline_input.now_ns : bpf_ktime_get_ns();
+	if (flow_account(&m, 0, cfg->epoch, now, p->len, flow_flags))
+		stat_inc(IOTPROF_STAT_RECORDED);
+}
+
+SEC("xdp.frags")
+int iotprof_xdp(struct xdp_md *ctx)
+{
+	struct pkt p = {
+		.ctx = ctx,
+		.len = offline_input.wire_len ? offline_input.wire_len
+					      : (__u32)bpf_xdp_get_buff_len(ctx),
+		.xdp = true,
+	};
+
+	handle_packet(&p, 0);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int iotprof_tc_egress(struct __sk_buff *skb)
+{
+	struct pkt p = { .ctx = skb, .len = skb->len, .xdp = false };
+
+	if (skb->ingress_ifindex) {
+		stat_inc(IOTPROF_STAT_FORWARDED_EGRESS);
+		return TC_ACT_UNSPEC;
+	}
+	handle_packet(&p, IOTPROF_FLOW_F_LOCAL_OUT);
+	return TC_ACT_UNSPEC;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The kernel/user ABI of iotprof: every type and constant that crosses the
+ * boundary between bpf/ and user/ is defined here and nowhere else.
+ *
+ * Rules: fixed-size types only, explicit padding, no implicit holes (the BPF
+ * side and the user side must agree byte for byte, and bpftool prints the
+ * named fields from BTF).  Multi-byte integers are in host byte order unless
+ * a name ends in _be.  IPv4 addresses occupy the first 4 bytes of a 16-byte
+ * address field; the other 12 bytes are zero.
+ */
+#ifndef IOTPROF_ABI_H
+#define IOTPROF_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* ---- where things live ------------------------------------------------ */
+
+#define IOTPROF_PIN_DIR_DEFAULT "/sys/fs/bpf/iotprof"
+
+/* Map names: pinned as <pin dir>/<name>.  Keep in sync with bpf/maps.h. */
+#define IOTPROF_MAP_FLOWS   "flows"
+#define IOTPROF_MAP_FRAGS   "frags"
+#define IOTPROF_MAP_WATCH   "watch"
+#define IOTPROF_MAP_SETTINGS "settings"
+#define IOTPROF_MAP_STATS   "stats"
+#define IOTPROF_MAP_IFACES  "ifaces"
+
+/* ---- sizes ------------------------------------------------------------ */
+
+#define IOTPROF_FLOWS_DEFAULT   65536	/* flow records (--flows N) */
+#define IOTPROF_FLOWS_MIN       64
+#define IOTPROF_FLOWS_MAX       (1u << 22)
+#define IOTPROF_FRAG_ENTRIES    4096	/* fragmented datagrams in flight */
+#define IOTPROF_WATCH_ENTRIES   1024	/* watched addresses */
+#define IOTPROF_IFACE_ENTRIES   64	/* interfaces the loader attached to */
+
+/* Parser bounds: loops in bpf/ never run longer than these. */
+#define IOTPROF_VLAN_MAX_DEPTH     2	/* 802.1ad outer + 802.1Q inner */
+#define IOTPROF_IPV6_EXT_MAX_CHAIN 8	/* extension headers walked */
+
+/* Application data (filled by the application-layer parsers).  A value cut
+ * at its maximum sets IOTPROF_APP_F_TRUNCATED. */
+#define IOTPROF_NAME_MAX        256	/* DNS name, TLS SNI, HTTP Host, incl. NUL */
+#define IOTPROF_URI_MAX         256	/* HTTP URI, CoAP Uri-Path, incl. NUL */
+#define IOTPROF_METHOD_MAX      16	/* HTTP method, incl. NUL */
+#define IOTPROF_DNS_ANSWERS_MAX 8	/* A/AAAA answers kept per response */
+
+/* ---- flow table ------------------------------------------------------- */
+
+/*
+ * A flow is found from either direction: the key holds its two endpoints in
+ * a canonical order (lower (address, port) first), and the record says which
+ * of them sent the first packet.  app_id separates several application
+ * exchanges on one 5-tuple (DNS queries, HTTP requests); packets without
+ * application data count to the connection's record, app_id 0.
+ */
+struct iotprof_flow_key {
+	__u8  addr_lo[16];
+	__u8  addr_hi[16];
+	__u16 port_lo;		/* 0 for ICMP and for ports not seen */
+	__u16 port_hi;
+	__u8  family;		/* 4 or 6 */
+	__u8  proto;		/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, other */
+	__u16 pad;
+	__u32 app_id;
+};
+
+enum iotprof_side {
+	IOTPROF_SIDE_LO = 0,	/* the key's addr_lo/port_lo endpoint */
+	IOTPROF_SIDE_HI = 1,
+};
+
+/* Index of the per-direction counters. */
+enum iotprof_dir {
+	IOTPROF_DIR_FWD = 0,	/* initiator -> responder */
+	IOTPROF_DIR_REV = 1,	/* responder -> initiator */
+};
+
+enum iotprof_app_kind {
+	IOTPROF_APP_NONE = 0,
+	IOTPROF_APP_DNS  = 1,
+	IOTPROF_APP_TLS  = 2,
+	IOTPROF_APP_HTTP = 3,
+	IOTPROF_APP_COAP = 4,
+};
+
+#define IOTPROF_APP_F_TRUNCATED  0x01	/* a value was cut at its maximum */
+#define IOTPROF_APP_F_INCOMPLETE 0x02	/* field lies beyond what was seen */
+
+struct iotprof_app_dns {
+	char  qname[IOTPROF_NAME_MAX];
+	__u16 qtype;
+	__u8  response;
+	__u8  rcode;
+	__u8  n_answers;
+	__u8  pad[3];
+	__u8  answer_family[IOTPROF_DNS_ANSWERS_MAX];	/* 4 or 6 */
+	__u8  answers[IOTPROF_DNS_ANSWERS_MAX][16];
+};
+
+struct iotprof_app_tls {
+	char  sni[IOTPROF_NAME_MAX];
+	__u16 versions[8];	/* supported_versions offered, GREASE removed */
+	__u8  n_versions;
+	__u8  pad[7];
+};
+
+struct iotprof_app_http {
+	char method[IOTPROF_METHOD_MAX];
+	char uri[IOTPROF_URI_MAX];
+	char host[IOTPROF_NAME_MAX];
+};
+
+struct iotprof_app_coap {
+	char  uri[IOTPROF_URI_MAX];
+	char  host[IOTPROF_NAME_MAX];
+	__u8  version;
+	__u8  type;		/* 0 CON, 1 NON, 2 ACK, 3 RST */
+	__u8  code;		/* class << 5 | detail */
+	__u8  token_len;
+	__u16 message_id;
+	__u8  pad[2];
+	__u8  token[8];
+};
+
+struct iotprof_app {
+	__u8  kind;		/* enum iotprof_app_kind */
+	__u8  flags;		/* IOTPROF_APP_F_* */
+	__u8  pad[6];
+	union {
+		struct iotprof_app_dns  dns;
+		struct iotprof_app_tls  tls;
+		struct iotprof_app_http http;
+		struct iotprof_app_coap coap;
+	};
+};
+
+#define IOTPROF_FLOW_F_FRAGMENTS  0x01	/* IP fragments were counted here */
+#define IOTPROF_FLOW_F_LOCAL_OUT  0x02	/* seen at TC egress (gateway-originated) */
+
+struct iotprof_flow {
+	__u64 first_ns;		/* first packet of this epoch (CLOCK_MONOTONIC live, capture time offline) */
+	__u64 last_ns;
+	__u64 packets[2];	/* indexed by enum iotprof_dir */
+	__u64 bytes[2];		/* frame lengths on the wire */
+	__u64 blocked;		/* packets dropped by deny rules */
+	__u32 epoch;		/* epoch of the packets counted */
+	__u8  initiator;	/* enum iotprof_side: who sent the first packet */
+	__u8  flags;		/* IOTPROF_FLOW_F_* */
+	__u8  tcp_flags[2];	/* OR of the TCP flags seen, per direction */
+	__u32 name_id[2];	/* host-name ids of initiator/responder, 0 = none */
+	__u32 pad;
+	struct iotprof_app app;
+};
+
+/* ---- IP fragments ----------------------------------------------------- */
+
+/* The first fragment of a datagram leaves its ports here so that later
+ * fragments, which carry no L4 header, count to the same flow. */
+struct iotprof_frag_key {
+	__u8  src[16];
+	__u8  dst[16];
+	__u32 id;		/* IPv4 identification or IPv6 fragment id */
+	__u8  family;
+	__u8  proto;
+	__u16 pad;
+};
+
+struct iotprof_frag {
+	__u16 sport;
+	__u16 dport;
+};
+
+/* ---- watch list ------------------------------------------------------- */
+
+enum iotprof_watch_kind {
+	IOTPROF_WATCH_IPV4 = 4,
+	IOTPROF_WATCH_IPV6 = 6,
+	IOTPROF_WATCH_MAC  = 1,
+};
+
+struct iotprof_watch_key {
+	__u8 kind;		/* enum iotprof_watch_kind */
+	__u8 pad[3];
+	__u8 addr[16];		/* IPv4 in the first 4 bytes, MAC in the first 6 */
+};
+
+struct iotprof_watch {
+	__u32 device;		/* device index, for the user's reference */
+	__u32 flags;		/* reserved */
+};
+
+/* ---- settings (array map "settings", one entry) ----------------------------- */
+
+#define IOTPROF_CFG_WATCH_ALL 0x01	/* record every flow */
+#define IOTPROF_CFG_WATCH_MAC 0x02	/* the watch map holds MAC entries */
+
+struct iotprof_config {
+	__u32 epoch;
+	__u32 flags;		/* IOTPROF_CFG_* */
+	__u64 reserved[3];
+};
+
+/* ---- statistics (per-CPU array, one u64 per counter) ------------------ */
+
+enum iotprof_stat {
+	IOTPROF_STAT_PACKETS = 0,	/* packets the programs saw */
+	IOTPROF_STAT_RECORDED,		/* packets counted to a flow */
+	IOTPROF_STAT_NOT_WATCHED,	/* IP packets of hosts not watched */
+	IOTPROF_STAT_NON_IP,		/* ARP, LLDP, ... */
+	IOTPROF_STAT_TRUNCATED,		/* header cut short: nothing recorded */
+	IOTPROF_STAT_MALFORMED,		/* impossible header values */
+	IOTPROF_STAT_FRAGMENTS,		/* IP fragments seen */
+	IOTPROF_STAT_FRAG_ORPHAN,	/* later fragment whose first was not seen */
+	IOTPROF_STAT_FLOW_CREATED,	/* new flow records (evictions = created - live) */
+	IOTPROF_STAT_FLOW_ERROR,	/* flow record could not be inserted */
+	IOTPROF_STAT_FORWARDED_EGRESS,	/* TC egress packets skipped: forwarded, seen at XDP */
+	IOTPROF_STAT__MAX,
+};
+
+#define IOTPROF_STAT_NAMES { \
+	"packets", "recorded", "not_watched", "non_ip", "truncated", \
+	"malformed", "fragments", "frag_orphan", "flows_created", \
+	"flow_errors", "forwarded_egress_skipped" }
+
+/* ---- interfaces the loader attached to (hash, key = ifindex) ---------- */
+
+enum iotprof_xdp_mode_abi {
+	IOTPROF_XDP_NONE = 0,
+	IOTPROF_XDP_NATIVE_MULTI,	/* libxdp dispatcher, native */
+	IOTPROF_XDP_NATIVE_SINGLE,	/* kernel refused the dispatcher: single program */
+	IOTPROF_XDP_GENERIC_MULTI,
+	IOTPROF_XDP_GENERIC_SINGLE,
+};
+
+struct iotprof_iface {
+	char  name[16];
+	__u32 ifindex;
+	__u8  xdp_mode;		/* enum iotprof_xdp_mode_abi */
+	__u8  tc_egress;	/* our TC filter is attached */
+	__u8  clsact_created;	/* we created the clsact qdisc: remove it with the last filter */
+	__u8  pad;
+	__u64 attached_ns;	/* CLOCK_REALTIME */
+};
+
+/* The TC filter we own on each interface: removed by exactly this pair. */
+#define IOTPROF_TC_HANDLE   0x10f
+#define IOTPROF_TC_PRIORITY 0x10f
+
+/* ---- offline input (the XDP program's .bss) ------------------------- */
+
+/* Set by `iotprof flows --pcap` before each BPF_PROG_TEST_RUN: the frame
+ * handed in may be cut at the capture's snap length, and the kernel's clock
+ * is not the capture's. */
+struct offline_input {
+	__u64 now_ns;		/* capture timestamp (ns since the Unix epoch); 0 live */
+	__u32 wire_len;		/* original frame length; 0 live */
+	__u32 pad;
+};
+
+/* Program names (the loader and tests find them by these). */
+#define IOTPROF_PROG_XDP "iotprof_xdp"
+#define IOTPROF_PROG_TC  "iotprof_tc_egress"
+
+#endif /* IOTPROF_ABI_H */

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* iotprof flows: the flow table, live from the pinned map or offline from
+ * a capture run through the same XDP program. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "addr.h"
+#include "commands.h"
+#include "flows.h"
+#include "log.h"
+#include "offline.h"
+#include "output.h"
+#include "pins.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: iotprof flows [--json] [--epoch N]            live, from the pinned maps\n"
+"       iotprof flows --pcap FILE [--json] [--watch ADDR[,ADDR]] [--flows N]\n"
+"\n"
+"Lists one record per bidirectional flow; the source is the initiator and\n"
+"packets/bytes are [initiator->responder, responder->initiator].\n"
+"--pcap runs the XDP program on every packet of a pcap or pcapng file\n"
+"(Ethernet, BSD loopback, raw IP, Linux cooked) through BPF_PROG_TEST_RUN.\n"
+"\n"
+"  --json        one JSON object per flow per line\n"
+"  --epoch N     only the records of epoch N (one trace of an experiment)\n"
+"  --watch LIST  offline: only flows of these hosts (default: all)\n"
+"  --flows N     offline: flow table size (default %u)\n",
+		IOTPROF_FLOWS_DEFAULT);
+}
+
+struct flows_args {
+	const char *pcap;
+	bool json;
+	bool has_epoch;
+	__u32 epoch;
+	__u32 flows;
+	struct iotprof_watch_key watch[64];
+	size_t n_watch;
+};
+
+static int parse_number(const char *opt, const char *text, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(text, &end, 10);
+	if (errno || *end || !*text || *out > max) {
+		pr_warn("%s: '%s' is not a number up to %lu", opt, text, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct flows_args *a)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "epoch", required_argument, NULL, 'e' },
+		{ "pcap", required_argument, NULL, 'r' },
+		{ "watch", required_argument, NULL, 'w' },
+		{ "flows", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	unsigned long n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			a->json = true;
+			break;
+		case 'e':
+			if (parse_number("--epoch", optarg, UINT32_MAX, &n))
+				return -EINVAL;
+			a->epoch = n;
+			a->has_epoch = true;
+			break;
+		case 'r':
+			a->pcap = optarg;
+			break;
+		case 'f':
+			if (parse_number("--flows", optarg, IOTPROF_FLOWS_MAX, &n) || n < IOTPROF_FLOWS_MIN)
+				return -EINVAL;
+			a->flows = n;
+			break;
+		case 'w':
+			for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
+				if (a->n_watch == 64 || addr_parse_watch(tok, &a->watch[a->n_watch])) {
+					pr_warn("--watch: '%s' is not an IPv4, IPv6 or MAC address (at most 64)", tok);
+					return -EINVAL;
+				}
+				a->n_watch++;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		pr_warn("flows: unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int read_offline(const struct flows_args *a, struct flow_table *t)
+{
+	struct offline_opts o = { .flows = a->flows,
+				  .watch = a->n_watch ? a->watch : NULL, .n_watch = a->n_watch };
+	struct offline_run *r = offline_open(&o);
+	int err, read_err;
+
+	if (!r)
+		return -EINVAL;
+	/* A bad file still yields the flows of the packets before the bad one. */
+	err = offline_feed_pcap(r, a->pcap);
+	read_err = flows_read_map(offline_flows_fd(r), t);
+	offline_close(r);
+	return err ?: read_err;
+}
+
+int cmd_flows(int argc, char **argv, const char *pin_dir)
+{
+	struct flows_args a = {};
+	struct flow_table t = {};
+	__s64 offset = 0;
+	int err, fd;
+
+	if (parse_args(argc, argv, &a))
+		return 2;
+	if (a.pcap) {
+		err = read_offline(&a, &t);
+	} else {
+		fd = pins_open_map(pin_dir, IOTPROF_MAP_FLOWS, true);
+		if (fd < 0)
+			return 1;
+		err = flows_read_map(fd, &t);
+		if (err)
+			pr_warn("reading the flow table failed: %s", strerror(-err));
+		close(fd);
+		offset = clock_monotonic_to_unix_offset();
+	}
+	if (a.has_epoch)
+		flows_keep_epoch(&t, a.epoch);
+	flows_sort(&t);
+	if (a.json)
+		output_flows_json(stdout, &t, offset);
+	else
+		output_flows_table(stdout, &t);
+	flows_free(&t);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* iotprof: the command line.  Global options come before the subcommand. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "iotprof_abi.h"
+#include "log.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv, const char *pin_dir);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "flows", cmd_flows, "list flows (live, or offline with --pcap FILE)" },
+	{ "epoch", cmd_epoch, "show or advance the trace epoch (--next, --set N)" },
+	{ "watch", cmd_watch, "list, add or remove watched hosts" },
+	{ "stats", cmd_stats, "counters of the kernel programs" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: iotprof [--pin-dir DIR] [-v] COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\n'iotprof COMMAND --help' describes each.  Maps are read from %s\n"
+		"unless --pin-dir says otherwise; iotprof-load puts them there.\n",
+		IOTPROF_PIN_DIR_DEFAULT);
+}
+
+/* --pin-dir is accepted anywhere on the line: scripts put it after the
+ * subcommand as often as before it. */
+static const char *take_pin_dir(int *argc, char **argv)
+{
+	const char *dir = IOTPROF_PIN_DIR_DEFAULT;
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--pin-dir") && i + 1 < *argc)
+			dir = argv[++i];
+		else if (!strncmp(argv[i], "--pin-dir=", 10))
+			dir = argv[i] + 10;
+		else
+			argv[out++] = argv[i];
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return dir;
+}
+
+int main(int argc, char **argv)
+{
+	const char *pin_dir;
+	int i = 1;
+
+	log_prog = "iotprof";
+	pin_dir = take_pin_dir(&argc, argv);
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			log_verbose++;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			pr_warn("unknown option '%s'", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	log_hook_libraries();
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (!strcmp(argv[i], commands[c].name))
+			return commands[c].run(argc - i, argv + i, pin_dir);
+	pr_warn("unknown command '%s'", argv[i]);
+	usage(stderr);
+	return 2;
+}

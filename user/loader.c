@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * iotprof-load: attach iotprof's programs to gateway interfaces, show what
+ * is attached where, and remove everything again.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "addr.h"
+#include "attach.h"
+#include "log.h"
+#include "pins.h"
+#include "progs.h"
+#include "state.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: iotprof-load [options] IFACE...   attach to the gateway's interfaces\n"
+"       iotprof-load --status             what is attached where\n"
+"       iotprof-load --detach             remove every attachment and pin\n"
+"\n"
+"Attaches the XDP program (ingress, through libxdp) and the TC egress program\n"
+"to each IFACE and pins the maps under the pin directory, where 'iotprof' and\n"
+"bpftool find them.  Attach to every interface of the gateway that the\n"
+"watched devices' traffic crosses.  Running it again is harmless.\n"
+"\n"
+"options:\n"
+"  --watch ADDR[,ADDR]  record flows of these hosts (IPv4, IPv6 or MAC); may\n"
+"                       repeat; 'all' records every flow.  Without --watch the\n"
+"                       current watch list is kept.\n"
+"  --flows N            size of the flow table (default %u, LRU eviction)\n"
+"  --mode MODE          native | generic | auto (default auto: native, generic\n"
+"                       as fallback with a warning)\n"
+"  --pin-dir DIR        bpffs directory for the maps (default %s)\n"
+"  -v, --verbose        show libbpf/libxdp messages (twice: debug)\n"
+"  -h, --help           this text\n", IOTPROF_FLOWS_DEFAULT, IOTPROF_PIN_DIR_DEFAULT);
+}
+
+struct loader_args {
+	const char *pin_dir;
+	struct attach_opts attach;
+	struct iotprof_watch_key watch[IOTPROF_WATCH_ENTRIES];
+	size_t n_watch;
+	bool watch_given, watch_all, status, detach;
+};
+
+static int parse_watch(struct loader_args *a, char *list)
+{
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		a->watch_given = true;
+		if (!strcmp(tok, "all")) {
+			a->watch_all = true;
+			continue;
+		}
+		if (a->n_watch == IOTPROF_WATCH_ENTRIES) {
+			pr_warn("--watch: more than %d addresses", IOTPROF_WATCH_ENTRIES);
+			return -EINVAL;
+		}
+		if (addr_parse_watch(tok, &a->watch[a->n_watch])) {
+			pr_warn("--watch: '%s' is not an IPv4, IPv6 or MAC address", tok);
+			return -EINVAL;
+		}
+		a->n_watch++;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct loader_args *a)
+{
+	static const struct option opts[] = {
+		{ "watch", required_argument, NULL, 'w' },
+		{ "flows", required_argument, NULL, 'f' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "status", no_argument, NULL, 's' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	a->pin_dir = IOTPROF_PIN_DIR_DEFAULT;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (parse_watch(a, optarg))
+				return -EINVAL;
+			break;
+		case 'f': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*end || n < IOTPROF_FLOWS_MIN || n > IOTPROF_FLOWS_MAX) {
+				pr_warn("--flows: '%s' is not a number from %u to %u", optarg,
+					IOTPROF_FLOWS_MIN, IOTPROF_FLOWS_MAX);
+				return -EINVAL;
+			}
+			a->attach.flows = n;
+			break;
+		}
+		case 'm':
+			if (!strcmp(optarg, "native"))
+				a->attach.mode = ATTACH_NATIVE_ONLY;
+			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
+				a->attach.mode = ATTACH_GENERIC_ONLY;
+			else if (!strcmp(optarg, "auto"))
+				a->attach.mode = ATTACH_NATIVE_OR_GENERIC;
+			else {
+				pr_warn("--mode: '%s' is not native, generic or auto", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'p':
+			a->pin_dir = optarg;
+			break;
+		case 's':
+			a->status = true;
+			break;
+		case 'd':
+			a->detach = true;
+			break;
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	a->attach.pin_dir = a->pin_dir;
+	if (!a->status && !a->detach && optind >= argc) {
+		pr_warn("no interface given");
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int apply_watch(const struct loader_args *a)
+{
+	int wfd = pins_open_map(a->pin_dir, IOTPROF_MAP_WATCH, true);
+	int sfd = pins_open_map(a->pin_dir, IOTPROF_MAP_SETTINGS, true);
+	struct iotprof_config cfg;
+	int err = wfd < 0 ? wfd : sfd < 0 ? sfd : 0;
+
+	if (err)
+		goto out;
+	if (a->watch_given) {
+		err = settings_read(sfd, &cfg);
+		if (err)
+			goto out;
+		cfg.flags = a->watch_all ? cfg.flags | IOTPROF_CFG_WATCH_ALL
+					 : cfg.flags & ~IOTPROF_CFG_WATCH_ALL;
+		err = settings_write(sfd, &cfg);
+		for (size_t i = 0; !err && i < a->n_watch; i++)
+			err = watch_add(wfd, sfd, &a->watch[i]);
+	}
+	if (!err && !settings_read(sfd, &cfg))
+		watch_print(stdout, wfd, &cfg);
+out:
+	if (wfd >= 0)
+		close(wfd);
+	if (sfd >= 0)
+		close(sfd);
+	return err;
+}
+
+static int do_attach(const struct loader_args *a, int argc, char **argv)
+{
+	int ifaces_fd = -1, err, failed = 0;
+
+	if (progs_check_kernel())
+		return -EOPNOTSUPP;
+	err = pins_prepare(a->pin_dir);
+	if (err)
+		return err;
+
+	for (int i = 0; i < argc; i++) {
+		struct iotprof_iface rec, old;
+
+		err = attach_iface(argv[i], &a->attach, &rec);
+		if (err) {
+			failed++;
+			continue;
+		}
+		if (ifaces_fd < 0)
+			ifaces_fd = pins_open_map(a->pin_dir, IOTPROF_MAP_IFACES, true);
+		/* Re-attaching: clsact we created earlier is still ours. */
+		if (ifaces_fd >= 0 && !bpf_map_lookup_elem(ifaces_fd, &rec.ifindex, &old))
+			rec.clsact_created |= old.clsact_created;
+		if (ifaces_fd >= 0)
+			bpf_map_update_elem(ifaces_fd, &rec.ifindex, &rec, BPF_ANY);
+		printf("%s: attached (XDP %s; TC egress)\n", rec.name, xdp_mode_describe(rec.xdp_mode));
+	}
+	if (ifaces_fd >= 0)
+		close(ifaces_fd);
+	if (failed == argc)
+		return -EINVAL;
+	err = apply_watch(a);
+	return err ? err : failed ? -EINVAL : 0;
+}
+
+/* Visits every interface record; fn may delete the record it is given. */
+static int for_each_iface(int fd, int (*fn)(int fd, const struct iotprof_iface *rec))
+{
+	__u32 keys[IOTPROF_IFACE_ENTRIES], k, *prev = NULL;
+	int n = 0, err = 0;
+
+	while (n < IOTPROF_IFACE_ENTRIES && bpf_map_get_next_key(fd, prev, &k) == 0) {
+		keys[n++] = k;
+		prev = &keys[n - 1];
+	}
+	for (int i = 0; i < n; i++) {
+		struct iotprof_iface rec;
+
+		if (bpf_map_lookup_elem(fd, &keys[i], &rec) == 0)
+			err = fn(fd, &rec) ?: err;
+	}
+	return err;
+}
+
+static int print_iface(int fd, const struct iotprof_iface *rec)
+{
+	time_t when = rec->attached_ns / 1000000000ull;
+	char ts[32];
+
+	(void)fd;
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", localtime(&when));
+	printf("%s (ifindex %u): XDP %s%s; TC egress %s; since %s\n", rec->name, rec->ifindex,
+	       xdp_mode_describe(rec->xdp_mode),
+	       xdp_ours_attached(rec->ifindex) ? "" : " [MISSING: removed by someone else?]",
+	       rec->tc_egress ? "attached" : "not attached", ts);
+	return 0;
+}
+
+static int do_status(const struct loader_args *a)
+{
+	int fd = pins_open_map(a->pin_dir, IOTPROF_MAP_IFACES, false);
+	int sfd, wfd;
+	struct iotprof_config cfg;
+
+	if (fd < 0) {
+		printf("iotprof is not loaded (nothing pinned at %s)\n", a->pin_dir);
+		return 0;
+	}
+	printf("pinned maps: %s\n", a->pin_dir);
+	for_each_iface(fd, print_iface);
+	close(fd);
+	sfd = pins_open_map(a->pin_dir, IOTPROF_MAP_SETTINGS, true);
+	wfd = pins_open_map(a->pin_dir, IOTPROF_MAP_WATCH, true);
+	if (sfd >= 0 && wfd >= 0 && settings_read(sfd, &cfg) == 0) {
+		printf("epoch: %u\n", cfg.epoch);
+		watch_print(stdout, wfd, &cfg);
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (wfd >= 0)
+		close(wfd);
+	return 0;
+}
+
+static int detach_one(int fd, const struct iotprof_iface *rec)
+{
+	int err = detach_iface(rec);
+
+	bpf_map_delete_elem(fd, &rec->ifindex);
+	printf("%s: detached\n", rec->name);
+	return err;
+}
+
+static int do_detach(const struct loader_args *a)
+{
+	int fd = pins_open_map(a->pin_dir, IOTPROF_MAP_IFACES, false);
+	int err = 0;
+
+	if (fd >= 0) {
+		err = for_each_iface(fd, detach_one);
+		close(fd);
+	}
+	if (pins_remove_all(a->pin_dir) && !err)
+		err = -EBUSY;
+	if (fd < 0)
+		printf("nothing attached (no pins at %s)\n", a->pin_dir);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static struct loader_args args;
+	int err;
+
+	log_prog = "iotprof-load";
+	log_hook_libraries();
+	if (parse_args(argc, argv, &args))
+		return 2;
+	if (geteuid() != 0) {
+		pr_warn("must run as root (it loads BPF programs and attaches them to interfaces)");
+		return 1;
+	}
+	if (args.status)
+		err = do_status(&args);
+	else if (args.detach)
+		err = do_detach(&args);
+	else
+		err = do_attach(&args, argc - optind, argv + optind);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+#include "addr.h"
+#include "output.h"
+
+const char *proto_name(__u8 proto, char buf[8])
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	default:
+		snprintf(buf, 8, "%u", proto);
+		return buf;
+	}
+}
+
+static bool has_ports(__u8 proto)
+{
+	return proto == 6 || proto == 17;
+}
+
+/* The initiator's and the responder's endpoints of a record. */
+static void endpoints(const struct flow_entry *e, const __u8 **src, __u16 *sport,
+		      const __u8 **dst, __u16 *dport)
+{
+	bool lo_first = e->val.initiator == IOTPROF_SIDE_LO;
+
+	*src = lo_first ? e->key.addr_lo : e->key.addr_hi;
+	*dst = lo_first ? e->key.addr_hi : e->key.addr_lo;
+	*sport = lo_first ? e->key.port_lo : e->key.port_hi;
+	*dport = lo_first ? e->key.port_hi : e->key.port_lo;
+}
+
+static struct json_object *pair(__u64 a, __u64 b)
+{
+	struct json_object *arr = json_object_new_array_ext(2);
+
+	json_object_array_add(arr, json_object_new_int64((int64_t)a));
+	json_object_array_add(arr, json_object_new_int64((int64_t)b));
+	return arr;
+}
+
+struct json_object *flow_to_json(const struct flow_entry *e, __s64 clock_offset_ns)
+{
+	struct json_object *o = json_object_new_object();
+	char sbuf[ADDR_STR_MAX], dbuf[ADDR_STR_MAX], pbuf[8];
+	const __u8 *src, *dst;
+	__u16 sport, dport;
+
+	endpoints(e, &src, &sport, &dst, &dport);
+	json_object_object_add(o, "proto", json_object_new_string(proto_name(e->key.proto, pbuf)));
+	json_object_object_add(o, "family", json_object_new_int(e->key.family));
+	json_object_object_add(o, "src", json_object_new_string(addr_format(src, e->key.family, sbuf)));
+	json_object_object_add(o, "dst", json_object_new_string(addr_format(dst, e->key.family, dbuf)));
+	json_object_object_add(o, "sport", has_ports(e->key.proto) ? json_object_new_int(sport) : NULL);
+	json_object_object_add(o, "dport", has_ports(e->key.proto) ? json_object_new_int(dport) : NULL);
+	json_object_object_add(o, "packets", pair(e->val.packets[0], e->val.packets[1]));
+	json_object_object_add(o, "bytes", pair(e->val.bytes[0], e->val.bytes[1]));
+	json_object_object_add(o, "first_ns", json_object_new_int64(e->val.first_ns + clock_offset_ns));
+	json_object_object_add(o, "last_ns", json_object_new_int64(e->val.last_ns + clock_offset_ns));
+	json_object_object_add(o, "epoch", json_object_new_int64(e->val.epoch));
+	json_object_object_add(o, "blocked", json_object_new_int64(e->val.blocked));
+	json_object_object_add(o, "src_name", NULL);
+	json_object_object_add(o, "dst_name", NULL);
+	json_object_object_add(o, "app", NULL);
+	return o;
+}
+
+void output_flows_json(FILE *out, const struct flow_table *t, __s64 clock_offset_ns)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct json_object *o = flow_to_json(&t->v[i], clock_offset_ns);
+
+		fprintf(out, "%s\n", json_object_to_json_string_ext(o,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+}
+
+static void format_endpoint(char *buf, size_t len, const __u8 *addr, __u8 family,
+			    __u16 port, bool ports)
+{
+	char a[ADDR_STR_MAX];
+
+	addr_format(addr, family, a);
+	if (!ports)
+		snprintf(buf, len, "%s", a);
+	else if (family == 6)
+		snprintf(buf, len, "[%s]:%u", a, port);
+	else
+		snprintf(buf, len, "%s:%u", a, port);
+}
+
+void output_flows_table(FILE *out, const struct flow_table *t)
+{
+	char src[64], dst[64], pbuf[8];
+
+	fprintf(out, "%-6s %-47s %-47s %15s %19s %5s\n", "PROTO", "INITIATOR", "RESPONDER",
+		"PACKETS >/<", "BYTES >/<", "EPOCH");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct flow_entry *e = &t->v[i];
+		const __u8 *s, *d;
+		__u16 sp, dp;
+		char pk[32], by[40];
+
+		endpoints(e, &s, &sp, &d, &dp);
+		format_endpoint(src, sizeof(src), s, e->key.family, sp, has_ports(e->key.proto));
+		format_endpoint(dst, sizeof(dst), d, e->key.family, dp, has_ports(e->key.proto));
+		snprintf(pk, sizeof(pk), "%" PRIu64 "/%" PRIu64, (uint64_t)e->val.packets[0],
+			 (uint64_t)e->val.packets[1]);
+		snprintf(by, sizeof(by), "%" PRIu64 "/%" PRIu64, (uint64_t)e->val.bytes[0],
+			 (uint64_t)e->val.bytes[1]);
+		fprintf(out, "%-6s %-47s %-47s %15s %19s %5u\n", proto_name(e->key.proto, pbuf),
+			src, dst, pk, by, e->val.epoch);
+	}
+	fprintf(out, "%zu flows\n", t->n);
+}
+
+__s64 clock_monotonic_to_unix_offset(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return ((__s64)real.tv_sec - mono.tv_sec) * 1000000000ll + (real.tv_nsec - mono.tv_nsec);
+}
