@@ -8,7 +8,7 @@ packages=(
 	make gcc clang llvm libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
 	libpcap-dev libjson-c-dev libyaml-dev libpng-dev pkg-config
 	# running and testing: attach, namespaces, peers, the tshark oracle
-	xdp-tools iproute2 tshark python3 procps util-linux
+	xdp-tools iproute2 iputils-ping tshark python3 procps util-linux
 	dnsmasq libcoap3-bin openssl curl dnsutils graphviz
 )
 

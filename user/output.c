@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include "addr.h"
 #include "output.h"
@@ -21,6 +23,8 @@ const char *proto_name(__u8 proto, char buf[8])
 		return buf;
 	}
 }
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 static bool has_ports(__u8 proto)
 {
@@ -101,27 +105,38 @@ static void format_endpoint(char *buf, size_t len, const __u8 *addr, __u8 family
 
 void output_flows_table(FILE *out, const struct flow_table *t)
 {
-	char src[64], dst[64], pbuf[8];
+	int wsrc = strlen("INITIATOR"), wdst = strlen("RESPONDER"), wpk = 11, wby = 9;
+	char (*cells)[4][64] = calloc(t->n ? t->n : 1, sizeof(*cells));
+	char pbuf[8];
 
-	fprintf(out, "%-6s %-47s %-47s %15s %19s %5s\n", "PROTO", "INITIATOR", "RESPONDER",
-		"PACKETS >/<", "BYTES >/<", "EPOCH");
+	if (!cells)
+		return;
+	/* Two passes: columns as wide as their widest cell, no wider. */
 	for (size_t i = 0; i < t->n; i++) {
 		const struct flow_entry *e = &t->v[i];
 		const __u8 *s, *d;
 		__u16 sp, dp;
-		char pk[32], by[40];
 
 		endpoints(e, &s, &sp, &d, &dp);
-		format_endpoint(src, sizeof(src), s, e->key.family, sp, has_ports(e->key.proto));
-		format_endpoint(dst, sizeof(dst), d, e->key.family, dp, has_ports(e->key.proto));
-		snprintf(pk, sizeof(pk), "%" PRIu64 "/%" PRIu64, (uint64_t)e->val.packets[0],
+		format_endpoint(cells[i][0], 64, s, e->key.family, sp, has_ports(e->key.proto));
+		format_endpoint(cells[i][1], 64, d, e->key.family, dp, has_ports(e->key.proto));
+		snprintf(cells[i][2], 64, "%" PRIu64 "/%" PRIu64, (uint64_t)e->val.packets[0],
 			 (uint64_t)e->val.packets[1]);
-		snprintf(by, sizeof(by), "%" PRIu64 "/%" PRIu64, (uint64_t)e->val.bytes[0],
+		snprintf(cells[i][3], 64, "%" PRIu64 "/%" PRIu64, (uint64_t)e->val.bytes[0],
 			 (uint64_t)e->val.bytes[1]);
-		fprintf(out, "%-6s %-47s %-47s %15s %19s %5u\n", proto_name(e->key.proto, pbuf),
-			src, dst, pk, by, e->val.epoch);
+		wsrc = MAX(wsrc, (int)strlen(cells[i][0]));
+		wdst = MAX(wdst, (int)strlen(cells[i][1]));
+		wpk = MAX(wpk, (int)strlen(cells[i][2]));
+		wby = MAX(wby, (int)strlen(cells[i][3]));
 	}
+	fprintf(out, "%-6s  %-*s  %-*s  %*s  %*s  %5s\n", "PROTO", wsrc, "INITIATOR", wdst,
+		"RESPONDER", wpk, "PACKETS >/<", wby, "BYTES >/<", "EPOCH");
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(out, "%-6s  %-*s  %-*s  %*s  %*s  %5u\n",
+			proto_name(t->v[i].key.proto, pbuf), wsrc, cells[i][0], wdst, cells[i][1],
+			wpk, cells[i][2], wby, cells[i][3], t->v[i].val.epoch);
 	fprintf(out, "%zu flows\n", t->n);
+	free(cells);
 }
 
 __s64 clock_monotonic_to_unix_offset(void)
