@@ -140,6 +140,8 @@ int cmd_flows(int argc, char **argv, const char *pin_dir)
 		return 2;
 	if (a.pcap) {
 		err = read_offline(&a, &t);
+		if (err && err != -EIO)	/* nothing was read: no empty table */
+			return 1;
 	} else {
 		fd = pins_open_map(pin_dir, IOTPROF_MAP_FLOWS, true);
 		if (fd < 0)

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,13 @@ static int do_attach(const struct loader_args *a, int argc, char **argv)
 {
 	int ifaces_fd = -1, err, failed = 0;
 
+	/* Refuse a mistyped name before anything is mounted or pinned. */
+	for (int i = 0; i < argc; i++) {
+		if (!if_nametoindex(argv[i])) {
+			pr_warn("no such interface: %s", argv[i]);
+			return -ENODEV;
+		}
+	}
 	if (progs_check_kernel())
 		return -EOPNOTSUPP;
 	err = pins_prepare(a->pin_dir);

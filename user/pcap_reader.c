@@ -136,7 +136,11 @@ int pcap_for_each_frame(const char *path, frame_fn fn, void *ctx)
 
 	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pc) {
-		pr_warn("%s: %s", path, errbuf);
+		/* libpcap names the file in some messages and not in others. */
+		if (strncmp(errbuf, path, strlen(path)))
+			pr_warn("%s: %s", path, errbuf);
+		else
+			pr_warn("%s", errbuf);
 		return -EINVAL;
 	}
 	l = malloc(sizeof(*l));

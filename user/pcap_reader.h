@@ -24,7 +24,9 @@ typedef int (*frame_fn)(void *ctx, const struct frame *f);
 
 /* Calls fn for each frame.  A truncated or corrupt file stops with an error
  * that names the file and the packet number, after the frames before it
- * were handed out.  Returns 0 or -errno (having said why). */
+ * were handed out.  Returns 0 or -errno (having said why): -EIO for a
+ * file that went bad after its start, -EINVAL or -EPROTONOSUPPORT for one
+ * that could not be read at all. */
 int pcap_for_each_frame(const char *path, frame_fn fn, void *ctx);
 
 #endif
