@@ -11,6 +11,8 @@
 
 #include "maps.h"
 #include "meta.h"
+#include "names.h"
+#include "app.h"
 
 #define EEXIST 17
 
@@ -41,6 +43,16 @@ static __always_inline __u8 flow_key_of(const struct pkt_meta *m, __u32 app_id,
 	return src_lo ? IOTPROF_SIDE_LO : IOTPROF_SIDE_HI;
 }
 
+/* The endpoints' host names, as far as the names map knows them now. */
+static __always_inline void flow_take_names(struct iotprof_flow *f, const struct iotprof_flow_key *k)
+{
+	__u32 lo = name_of(k->family, k->addr_lo);
+	__u32 hi = name_of(k->family, k->addr_hi);
+
+	f->name_id[IOTPROF_DIR_FWD] = f->initiator == IOTPROF_SIDE_LO ? lo : hi;
+	f->name_id[IOTPROF_DIR_REV] = f->initiator == IOTPROF_SIDE_LO ? hi : lo;
+}
+
 static __always_inline struct iotprof_flow *
 flow_find_or_create(const struct iotprof_flow_key *k, __u8 sender, __u32 epoch, __u64 now)
 {
@@ -59,6 +71,7 @@ flow_find_or_create(const struct iotprof_flow_key *k, __u8 sender, __u32 epoch, 
 	fresh->initiator = sender;
 	fresh->epoch = epoch;
 	fresh->first_ns = now;
+	flow_take_names(fresh, k);
 	err = bpf_map_update_elem(&flows, k, fresh, BPF_NOEXIST);
 	if (err == 0)
 		stat_inc(IOTPROF_STAT_FLOW_CREATED);
@@ -68,14 +81,14 @@ flow_find_or_create(const struct iotprof_flow_key *k, __u8 sender, __u32 epoch, 
 }
 
 static __always_inline struct iotprof_flow *
-flow_account(const struct pkt_meta *m, __u32 app_id, __u32 epoch, __u64 now,
+flow_account(const struct pkt_meta *m, const struct app_scratch *app, __u32 epoch, __u64 now,
 	     __u32 wire_len, __u8 flow_flags)
 {
 	struct iotprof_flow_key k;
 	struct iotprof_flow *f;
 	__u8 sender, dir;
 
-	sender = flow_key_of(m, app_id, &k);
+	sender = flow_key_of(m, app ? app->id : 0, &k);
 	f = flow_find_or_create(&k, sender, epoch, now);
 	if (!f)
 		return NULL;
@@ -90,7 +103,10 @@ flow_account(const struct pkt_meta *m, __u32 app_id, __u32 epoch, __u64 now,
 		f->bytes[0] = f->bytes[1] = 0;
 		f->blocked = 0;
 		f->tcp_flags[0] = f->tcp_flags[1] = 0;
+		flow_take_names(f, &k);
 	}
+	if (app)
+		app_merge(f, &app->app);
 	dir = sender == f->initiator ? IOTPROF_DIR_FWD : IOTPROF_DIR_REV;
 	__sync_fetch_and_add(&f->packets[dir], 1);
 	__sync_fetch_and_add(&f->bytes[dir], wire_len);

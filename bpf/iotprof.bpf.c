@@ -23,6 +23,8 @@
 #include "parse_l4.h"
 #include "watch.h"
 #include "frag.h"
+#include "names.h"
+#include "app.h"
 #include "flow.h"
 
 struct offline_input offline_input;
@@ -32,12 +34,41 @@ static __always_inline void count_parse_error(int err)
 	stat_inc(err == PARSE_MALFORMED ? IOTPROF_STAT_MALFORMED : IOTPROF_STAT_TRUNCATED);
 }
 
+/*
+ * Everything after L4: application data and the flow record.  It reads the
+ * packet's facts from a per-CPU copy, not from the stack: the many header
+ * paths that lead here (VLAN tags, IPv6 extension chains, fragments) leave
+ * different precise values on the stack, and the verifier would walk the
+ * application parsers once for each of them.  From map memory every path
+ * looks alike, so they are verified once.
+ */
+static __always_inline void account_packet(const struct pkt *p, const struct pkt_meta *stack_m,
+					   const struct iotprof_config *cfg, __u8 flow_flags)
+{
+	struct app_scratch *app = NULL;
+	struct pkt_meta *m;
+	__u32 zero = 0;
+	__u64 now;
+
+	m = bpf_map_lookup_elem(&meta_scratch, &zero);
+	if (!m)
+		return;
+	__builtin_memcpy(m, stack_m, sizeof(*m));
+	if (m->frag != FRAG_LATER)
+		app = app_parse(p, m);
+
+	now = offline_input.now_ns ? offline_input.now_ns : bpf_ktime_get_ns();
+	if (app)
+		names_learn(m, app, now);
+	if (flow_account(m, app, cfg->epoch, now, p->len, flow_flags))
+		stat_inc(IOTPROF_STAT_RECORDED);
+}
+
 static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 {
 	struct pkt_meta m = {};
 	struct iotprof_config *cfg;
 	__u32 zero = 0;
-	__u64 now;
 	int ret;
 
 	stat_inc(IOTPROF_STAT_PACKETS);
@@ -82,10 +113,7 @@ static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 		if (m.frag == FRAG_FIRST)
 			frag_remember_ports(&m);
 	}
-
-	now = offline_input.now_ns ? offline_input.now_ns : bpf_ktime_get_ns();
-	if (flow_account(&m, 0, cfg->epoch, now, p->len, flow_flags))
-		stat_inc(IOTPROF_STAT_RECORDED);
+	account_packet(p, &m, cfg, flow_flags);
 }
 
 SEC("xdp.frags")
@@ -95,6 +123,7 @@ int iotprof_xdp(struct xdp_md *ctx)
 		.ctx = ctx,
 		.len = offline_input.wire_len ? offline_input.wire_len
 					      : (__u32)bpf_xdp_get_buff_len(ctx),
+		.cap_len = bpf_xdp_get_buff_len(ctx),
 		.xdp = true,
 	};
 
@@ -105,7 +134,7 @@ int iotprof_xdp(struct xdp_md *ctx)
 SEC("tc")
 int iotprof_tc_egress(struct __sk_buff *skb)
 {
-	struct pkt p = { .ctx = skb, .len = skb->len, .xdp = false };
+	struct pkt p = { .ctx = skb, .len = skb->len, .cap_len = skb->len, .xdp = false };
 
 	if (skb->ingress_ifindex) {
 		stat_inc(IOTPROF_STAT_FORWARDED_EGRESS);

@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "iotprof_abi.h"
+#include "meta.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -59,6 +60,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ifaces SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IOTPROF_NAME_ENTRIES);
+	__type(key, struct iotprof_name_key);
+	__type(value, struct iotprof_name);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IOTPROF_NAME_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct iotprof_name_string);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} name_strings SEC(".maps");
+
 /* A flow record is larger than the BPF stack: new records are built here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -66,6 +83,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct iotprof_flow);
 } flow_scratch SEC(".maps");
+
+/* The packet's facts after L4, for the code that follows (see
+ * account_packet()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pkt_meta);
+} meta_scratch SEC(".maps");
 
 static __always_inline void stat_inc(enum iotprof_stat which)
 {

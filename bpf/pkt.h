@@ -20,6 +20,7 @@
 struct pkt {
 	void *ctx;
 	__u32 len;		/* frame length on the wire */
+	__u32 cap_len;		/* bytes actually present (a capture may cut a frame) */
 	bool  xdp;		/* constant in each program after inlining */
 };
 

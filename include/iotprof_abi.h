@@ -27,6 +27,8 @@
 #define IOTPROF_MAP_SETTINGS "settings"
 #define IOTPROF_MAP_STATS   "stats"
 #define IOTPROF_MAP_IFACES  "ifaces"
+#define IOTPROF_MAP_NAMES   "names"
+#define IOTPROF_MAP_NAME_STRINGS "name_strings"
 
 /* ---- sizes ------------------------------------------------------------ */
 
@@ -36,6 +38,7 @@
 #define IOTPROF_FRAG_ENTRIES    4096	/* fragmented datagrams in flight */
 #define IOTPROF_WATCH_ENTRIES   1024	/* watched addresses */
 #define IOTPROF_IFACE_ENTRIES   64	/* interfaces the loader attached to */
+#define IOTPROF_NAME_ENTRIES    16384	/* addresses with a known host name */
 
 /* Parser bounds: loops in bpf/ never run longer than these. */
 #define IOTPROF_VLAN_MAX_DEPTH     2	/* 802.1ad outer + 802.1Q inner */
@@ -47,6 +50,11 @@
 #define IOTPROF_URI_MAX         256	/* HTTP URI, CoAP Uri-Path, incl. NUL */
 #define IOTPROF_METHOD_MAX      16	/* HTTP method, incl. NUL */
 #define IOTPROF_DNS_ANSWERS_MAX 8	/* A/AAAA answers kept per response */
+#define IOTPROF_DNS_RR_SCAN_MAX 16	/* answer records walked per response */
+#define IOTPROF_TLS_VERSIONS_MAX 8	/* supported_versions kept */
+#define IOTPROF_TLS_EXT_SCAN_MAX 64	/* extensions walked per ClientHello */
+#define IOTPROF_COAP_OPT_SCAN_MAX 32	/* options walked per CoAP message */
+#define IOTPROF_APP_SCAN_MAX    2048	/* payload bytes the app parsers look at */
 
 /* ---- flow table ------------------------------------------------------- */
 
@@ -103,7 +111,7 @@ struct iotprof_app_dns {
 
 struct iotprof_app_tls {
 	char  sni[IOTPROF_NAME_MAX];
-	__u16 versions[8];	/* supported_versions offered, GREASE removed */
+	__u16 versions[IOTPROF_TLS_VERSIONS_MAX];	/* supported_versions, GREASE removed */
 	__u8  n_versions;
 	__u8  pad[7];
 };
@@ -154,6 +162,37 @@ struct iotprof_flow {
 	__u32 name_id[2];	/* host-name ids of initiator/responder, 0 = none */
 	__u32 pad;
 	struct iotprof_app app;
+};
+
+/* ---- host names ------------------------------------------------------ */
+
+/*
+ * DNS answers and TLS SNI (and `iotprof dns import`) link addresses to host
+ * names.  A name is known by its id, a hash of its lower-case text, so flows
+ * and deny rules carry 4 bytes instead of 256; name_strings maps the id back
+ * to the text.
+ */
+struct iotprof_name_key {
+	__u8 family;		/* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+enum iotprof_name_source {
+	IOTPROF_NAME_DNS = 1,
+	IOTPROF_NAME_SNI = 2,
+	IOTPROF_NAME_IMPORT = 3,
+};
+
+struct iotprof_name {
+	__u32 id;
+	__u8  source;		/* enum iotprof_name_source */
+	__u8  pad[3];
+	__u64 updated_ns;
+};
+
+struct iotprof_name_string {
+	char name[IOTPROF_NAME_MAX];
 };
 
 /* ---- IP fragments ----------------------------------------------------- */
@@ -218,13 +257,18 @@ enum iotprof_stat {
 	IOTPROF_STAT_FLOW_CREATED,	/* new flow records (evictions = created - live) */
 	IOTPROF_STAT_FLOW_ERROR,	/* flow record could not be inserted */
 	IOTPROF_STAT_FORWARDED_EGRESS,	/* TC egress packets skipped: forwarded, seen at XDP */
+	IOTPROF_STAT_APP_PARSED,	/* packets whose application data was parsed */
+	IOTPROF_STAT_APP_REJECTED,	/* looked like an application protocol, was not valid */
+	IOTPROF_STAT_APP_TRUNCATED,	/* a value was cut at its maximum */
+	IOTPROF_STAT_NAMES_LEARNED,	/* address -> name links written */
 	IOTPROF_STAT__MAX,
 };
 
 #define IOTPROF_STAT_NAMES { \
 	"packets", "recorded", "not_watched", "non_ip", "truncated", \
 	"malformed", "fragments", "frag_orphan", "flows_created", \
-	"flow_errors", "forwarded_egress_skipped" }
+	"flow_errors", "forwarded_egress_skipped", "app_parsed", "app_rejected", \
+	"app_truncated", "names_learned" }
 
 /* ---- interfaces the loader attached to (hash, key = ifindex) ---------- */
 

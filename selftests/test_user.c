@@ -53,7 +53,9 @@ static void test_flow_json_contract(void)
 	e.val.packets[0] = 3; e.val.packets[1] = 2;
 	e.val.bytes[0] = 400; e.val.bytes[1] = 180;
 	e.val.first_ns = 5; e.val.last_ns = 9;
-	o = flow_to_json(&e, 100);
+	struct output_ctx ctx = { .clock_offset_ns = 100, .name_strings_fd = -1 };
+
+	o = flow_to_json(&e, &ctx);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	EXPECT(!strcmp(s, "{\"proto\":\"tcp\",\"family\":4,\"src\":\"10.0.0.2\",\"dst\":\"10.0.0.1\","
 			  "\"sport\":51515,\"dport\":443,\"packets\":[3,2],\"bytes\":[400,180],"
@@ -62,7 +64,8 @@ static void test_flow_json_contract(void)
 	json_object_put(o);
 
 	e.key.proto = 1;	/* ICMP: null ports */
-	o = flow_to_json(&e, 0);
+	ctx.clock_offset_ns = 0;
+	o = flow_to_json(&e, &ctx);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	EXPECT(strstr(s, "\"proto\":\"icmp\"") && strstr(s, "\"sport\":null,\"dport\":null"),
 	       "ICMP JSON: %s", s);

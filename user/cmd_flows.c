@@ -113,52 +113,72 @@ static int parse_args(int argc, char **argv, struct flows_args *a)
 	return 0;
 }
 
-static int read_offline(const struct flows_args *a, struct flow_table *t)
+static void print_flows(const struct flows_args *a, struct flow_table *t,
+			const struct output_ctx *ctx)
+{
+	if (a->has_epoch)
+		flows_keep_epoch(t, a->epoch);
+	flows_sort(t);
+	if (a->json)
+		output_flows_json(stdout, t, ctx);
+	else
+		output_flows_table(stdout, t, ctx);
+}
+
+static int show_offline(const struct flows_args *a)
 {
 	struct offline_opts o = { .flows = a->flows,
 				  .watch = a->n_watch ? a->watch : NULL, .n_watch = a->n_watch };
 	struct offline_run *r = offline_open(&o);
+	struct flow_table t = {};
+	struct output_ctx ctx = { .name_strings_fd = -1 };
 	int err, read_err;
 
 	if (!r)
 		return -EINVAL;
 	/* A bad file still yields the flows of the packets before the bad one. */
 	err = offline_feed_pcap(r, a->pcap);
-	read_err = flows_read_map(offline_flows_fd(r), t);
+	if (err && err != -EIO) {	/* nothing was read: no empty table */
+		offline_close(r);
+		return err;
+	}
+	read_err = flows_read_map(offline_flows_fd(r), &t);
+	ctx.name_strings_fd = offline_name_strings_fd(r);
+	print_flows(a, &t, &ctx);
+	flows_free(&t);
 	offline_close(r);
 	return err ?: read_err;
+}
+
+static int show_live(const struct flows_args *a, const char *pin_dir)
+{
+	struct output_ctx ctx = { .clock_offset_ns = clock_monotonic_to_unix_offset() };
+	struct flow_table t = {};
+	int fd, err;
+
+	fd = pins_open_map(pin_dir, IOTPROF_MAP_FLOWS, true);
+	if (fd < 0)
+		return fd;
+	err = flows_read_map(fd, &t);
+	close(fd);
+	if (err) {
+		pr_warn("reading the flow table failed: %s", strerror(-err));
+		flows_free(&t);
+		return err;
+	}
+	ctx.name_strings_fd = pins_open_map(pin_dir, IOTPROF_MAP_NAME_STRINGS, false);
+	print_flows(a, &t, &ctx);
+	if (ctx.name_strings_fd >= 0)
+		close(ctx.name_strings_fd);
+	flows_free(&t);
+	return 0;
 }
 
 int cmd_flows(int argc, char **argv, const char *pin_dir)
 {
 	struct flows_args a = {};
-	struct flow_table t = {};
-	__s64 offset = 0;
-	int err, fd;
 
 	if (parse_args(argc, argv, &a))
 		return 2;
-	if (a.pcap) {
-		err = read_offline(&a, &t);
-		if (err && err != -EIO)	/* nothing was read: no empty table */
-			return 1;
-	} else {
-		fd = pins_open_map(pin_dir, IOTPROF_MAP_FLOWS, true);
-		if (fd < 0)
-			return 1;
-		err = flows_read_map(fd, &t);
-		if (err)
-			pr_warn("reading the flow table failed: %s", strerror(-err));
-		close(fd);
-		offset = clock_monotonic_to_unix_offset();
-	}
-	if (a.has_epoch)
-		flows_keep_epoch(&t, a.epoch);
-	flows_sort(&t);
-	if (a.json)
-		output_flows_json(stdout, &t, offset);
-	else
-		output_flows_table(stdout, &t);
-	flows_free(&t);
-	return err ? 1 : 0;
+	return (a.pcap ? show_offline(&a) : show_live(&a, pin_dir)) ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -51,12 +52,31 @@ void pr_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Keeps the end of what the libraries said: a verifier log states its
+ * verdict in its last lines. */
 static void keep_library_message(const char *fmt, va_list ap)
 {
-	size_t used = strlen(library_message);
+	size_t used = strlen(library_message), n;
+	char *text, *line;
 
-	if (used < sizeof(library_message) - 1)
-		vsnprintf(library_message + used, sizeof(library_message) - used, fmt, ap);
+	if (vasprintf(&text, fmt, ap) < 0)
+		return;
+	n = strlen(text);
+	line = text;
+	if (n >= sizeof(library_message)) {	/* one long log: its tail */
+		line += n - (sizeof(library_message) - 1);
+		n = sizeof(library_message) - 1;
+	}
+	if (used + n >= sizeof(library_message)) {
+		size_t drop = used + n - sizeof(library_message) + 1;
+
+		if (drop > used)
+			drop = used;
+		memmove(library_message, library_message + drop, used - drop + 1);
+		used -= drop;
+	}
+	memcpy(library_message + used, line, n + 1);
+	free(text);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -105,6 +105,16 @@ int offline_settings_fd(const struct offline_run *r)
 	return bpf_map__fd(r->skel->maps.settings);
 }
 
+int offline_name_strings_fd(const struct offline_run *r)
+{
+	return bpf_map__fd(r->skel->maps.name_strings);
+}
+
+int offline_names_fd(const struct offline_run *r)
+{
+	return bpf_map__fd(r->skel->maps.names);
+}
+
 int offline_prog_fd(const struct offline_run *r)
 {
 	return r->prog_fd;

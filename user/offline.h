@@ -34,6 +34,8 @@ int offline_flows_fd(const struct offline_run *r);
 int offline_stats_fd(const struct offline_run *r);
 int offline_settings_fd(const struct offline_run *r);
 int offline_prog_fd(const struct offline_run *r);
+int offline_name_strings_fd(const struct offline_run *r);
+int offline_names_fd(const struct offline_run *r);
 
 void offline_close(struct offline_run *r);
 

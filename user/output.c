@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/bpf.h>
 #include "addr.h"
+#include "app_json.h"
 #include "output.h"
 
 const char *proto_name(__u8 proto, char buf[8])
@@ -52,8 +54,27 @@ static struct json_object *pair(__u64 a, __u64 b)
 	return arr;
 }
 
-struct json_object *flow_to_json(const struct flow_entry *e, __s64 clock_offset_ns)
+/* The text of a name id, or NULL. */
+static const char *name_text(const struct output_ctx *ctx, __u32 id, struct iotprof_name_string *buf)
 {
+	if (!id || ctx->name_strings_fd < 0 ||
+	    bpf_map_lookup_elem(ctx->name_strings_fd, &id, buf))
+		return NULL;
+	buf->name[sizeof(buf->name) - 1] = 0;
+	return buf->name;
+}
+
+static struct json_object *name_json(const struct output_ctx *ctx, __u32 id)
+{
+	struct iotprof_name_string buf;
+	const char *text = name_text(ctx, id, &buf);
+
+	return text ? json_kernel_string(text, sizeof(buf.name)) : NULL;
+}
+
+struct json_object *flow_to_json(const struct flow_entry *e, const struct output_ctx *ctx)
+{
+	__s64 clock_offset_ns = ctx->clock_offset_ns;
 	struct json_object *o = json_object_new_object();
 	char sbuf[ADDR_STR_MAX], dbuf[ADDR_STR_MAX], pbuf[8];
 	const __u8 *src, *dst;
@@ -72,16 +93,16 @@ struct json_object *flow_to_json(const struct flow_entry *e, __s64 clock_offset_
 	json_object_object_add(o, "last_ns", json_object_new_int64(e->val.last_ns + clock_offset_ns));
 	json_object_object_add(o, "epoch", json_object_new_int64(e->val.epoch));
 	json_object_object_add(o, "blocked", json_object_new_int64(e->val.blocked));
-	json_object_object_add(o, "src_name", NULL);
-	json_object_object_add(o, "dst_name", NULL);
-	json_object_object_add(o, "app", NULL);
+	json_object_object_add(o, "src_name", name_json(ctx, e->val.name_id[IOTPROF_DIR_FWD]));
+	json_object_object_add(o, "dst_name", name_json(ctx, e->val.name_id[IOTPROF_DIR_REV]));
+	json_object_object_add(o, "app", app_to_json(&e->val.app));
 	return o;
 }
 
-void output_flows_json(FILE *out, const struct flow_table *t, __s64 clock_offset_ns)
+void output_flows_json(FILE *out, const struct flow_table *t, const struct output_ctx *ctx)
 {
 	for (size_t i = 0; i < t->n; i++) {
-		struct json_object *o = flow_to_json(&t->v[i], clock_offset_ns);
+		struct json_object *o = flow_to_json(&t->v[i], ctx);
 
 		fprintf(out, "%s\n", json_object_to_json_string_ext(o,
 			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -103,7 +124,38 @@ static void format_endpoint(char *buf, size_t len, const __u8 *addr, __u8 family
 		snprintf(buf, len, "%s:%u", a, port);
 }
 
-void output_flows_table(FILE *out, const struct flow_table *t)
+/* One short line of a record's application data for the table. */
+static void app_summary(const struct flow_entry *e, const struct output_ctx *ctx, char *buf, size_t len)
+{
+	const struct iotprof_app *a = &e->val.app;
+	struct iotprof_name_string name;
+	const char *dst_name = name_text(ctx, e->val.name_id[IOTPROF_DIR_REV], &name);
+	char tbuf[12];
+
+	switch (a->kind) {
+	case IOTPROF_APP_DNS:
+		snprintf(buf, len, "dns %s %.200s%s", dns_type_name(a->dns.qtype, tbuf), a->dns.qname,
+			 a->dns.response ? (a->dns.n_answers ? " (answered)" : " (no answer)") : "");
+		break;
+	case IOTPROF_APP_TLS:
+		snprintf(buf, len, "tls sni=%.200s", a->tls.sni[0] ? a->tls.sni : "-");
+		break;
+	case IOTPROF_APP_HTTP:
+		snprintf(buf, len, "http %s %.120s host=%.100s", a->http.method, a->http.uri,
+			 a->http.host[0] ? a->http.host : "-");
+		break;
+	case IOTPROF_APP_COAP:
+		snprintf(buf, len, "coap %s %u.%02u %.200s",
+			 (const char *[]){ "CON", "NON", "ACK", "RST" }[a->coap.type & 3],
+			 a->coap.code >> 5, a->coap.code & 0x1F, a->coap.uri[0] ? a->coap.uri : "/");
+		break;
+	default:
+		snprintf(buf, len, "%s", dst_name ? dst_name : "");
+		return;
+	}
+}
+
+void output_flows_table(FILE *out, const struct flow_table *t, const struct output_ctx *ctx)
 {
 	int wsrc = strlen("INITIATOR"), wdst = strlen("RESPONDER"), wpk = 11, wby = 9;
 	char (*cells)[4][64] = calloc(t->n ? t->n : 1, sizeof(*cells));
@@ -129,12 +181,16 @@ void output_flows_table(FILE *out, const struct flow_table *t)
 		wpk = MAX(wpk, (int)strlen(cells[i][2]));
 		wby = MAX(wby, (int)strlen(cells[i][3]));
 	}
-	fprintf(out, "%-6s  %-*s  %-*s  %*s  %*s  %5s\n", "PROTO", wsrc, "INITIATOR", wdst,
-		"RESPONDER", wpk, "PACKETS >/<", wby, "BYTES >/<", "EPOCH");
-	for (size_t i = 0; i < t->n; i++)
-		fprintf(out, "%-6s  %-*s  %-*s  %*s  %*s  %5u\n",
+	fprintf(out, "%-6s  %-*s  %-*s  %*s  %*s  %5s  %s\n", "PROTO", wsrc, "INITIATOR", wdst,
+		"RESPONDER", wpk, "PACKETS >/<", wby, "BYTES >/<", "EPOCH", "NAME / APPLICATION");
+	for (size_t i = 0; i < t->n; i++) {
+		char app[512];
+
+		app_summary(&t->v[i], ctx, app, sizeof(app));
+		fprintf(out, "%-6s  %-*s  %-*s  %*s  %*s  %5u  %s\n",
 			proto_name(t->v[i].key.proto, pbuf), wsrc, cells[i][0], wdst, cells[i][1],
-			wpk, cells[i][2], wby, cells[i][3], t->v[i].val.epoch);
+			wpk, cells[i][2], wby, cells[i][3], t->v[i].val.epoch, app);
+	}
 	fprintf(out, "%zu flows\n", t->n);
 	free(cells);
 }

@@ -17,12 +17,17 @@
  * "icmpv6", else the number in decimal). */
 const char *proto_name(__u8 proto, char buf[8]);
 
-/* Builds the JSON object of one record.  clock_offset_ns is added to the
- * record's timestamps (monotonic -> Unix time for live maps, 0 offline). */
-struct json_object *flow_to_json(const struct flow_entry *e, __s64 clock_offset_ns);
+/* Where output finds what a record only refers to. */
+struct output_ctx {
+	__s64 clock_offset_ns;	/* added to timestamps: monotonic -> Unix time live, 0 offline */
+	int name_strings_fd;	/* name id -> text, -1 for none */
+};
 
-void output_flows_json(FILE *out, const struct flow_table *t, __s64 clock_offset_ns);
-void output_flows_table(FILE *out, const struct flow_table *t);
+/* Builds the JSON object of one record. */
+struct json_object *flow_to_json(const struct flow_entry *e, const struct output_ctx *ctx);
+
+void output_flows_json(FILE *out, const struct flow_table *t, const struct output_ctx *ctx);
+void output_flows_table(FILE *out, const struct flow_table *t, const struct output_ctx *ctx);
 
 /* Offset from CLOCK_MONOTONIC (bpf_ktime_get_ns) to Unix time, in ns. */
 __s64 clock_monotonic_to_unix_offset(void);

@@ -19,6 +19,7 @@
 static const char *const our_maps[] = {
 	IOTPROF_MAP_FLOWS, IOTPROF_MAP_FRAGS, IOTPROF_MAP_WATCH,
 	IOTPROF_MAP_SETTINGS, IOTPROF_MAP_STATS, IOTPROF_MAP_IFACES,
+	IOTPROF_MAP_NAMES, IOTPROF_MAP_NAME_STRINGS,
 };
 
 static bool is_bpffs(const char *path)

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The application parsers work on a copy of the payload in a per-CPU
+ * buffer, indexed with masked offsets (buf[off & APP_MASK]): the verifier
+ * then needs no packet ranges, which bpf_loop callbacks would lose anyway.
+ * The parse result is built here too, because struct iotprof_app is larger
+ * than the BPF stack.
+ */
+#ifndef IOTPROF_BPF_APP_SCRATCH_H
+#define IOTPROF_BPF_APP_SCRATCH_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "iotprof_abi.h"
+#include "pkt.h"
+#include "meta.h"
+
+#define APP_MASK (IOTPROF_APP_SCAN_MAX - 1)
+_Static_assert((IOTPROF_APP_SCAN_MAX & APP_MASK) == 0, "scan size must be a power of two");
+
+/*
+ * The state of each bpf_loop walk lives in the per-CPU scratch, not on the
+ * stack: the verifier does not track map contents, so a callback's state is
+ * the same at every step and its body is verified once.  State on the stack
+ * would be tracked precisely and walked step by step, past the verifier's
+ * limits.
+ */
+enum copy_target {
+	COPY_COAP_URI,
+	COPY_COAP_HOST,
+	COPY_TLS_SNI,
+};
+
+struct dns_name_walk {
+	__u32 base;		/* where the DNS message starts in the buffer */
+	__u32 pos;		/* next byte to read, relative to base */
+	__u32 end;		/* first byte after the name where it was met */
+	__u32 out;		/* characters written to qname */
+	__u32 left;		/* bytes left in the current label */
+	__u32 wire;		/* wire length of the name so far */
+	__u32 hash;
+	__u8  jumped;
+	__u8  done;
+	__u8  bad;
+	__u8  pad;
+};
+
+struct dns_rr_walk {
+	__u32 base;
+	__u32 pos;		/* relative to base */
+	__u8  n;		/* answers kept */
+	__u8  stop;
+	__u8  pad[2];
+};
+
+struct http_walk {
+	__u32 pos;
+	__u32 out;
+	__u32 hash;
+	__u8  done;		/* met the end of the field */
+	__u8  bad;
+	__u8  pad[2];
+};
+
+struct coap_walk {
+	__u32 pos;
+	__u32 number;		/* option number so far (deltas add up) */
+	__u32 uri_out;
+	__u32 host_out;
+	__u8  bad;
+	__u8  cut;
+	__u8  pad[2];
+};
+
+struct tls_walk {
+	__u32 pos;
+	__u32 end;		/* end of the extensions block */
+	__u8  found_sni;
+	__u8  bad;
+	__u8  ran_out;		/* the segment ended before the extensions did */
+	__u8  pad;
+};
+
+struct copy_walk {
+	__u32 from;		/* first byte in the buffer */
+	__u32 n;		/* bytes to copy */
+	__u32 out;		/* next position in the target */
+	__u32 out_max;		/* room in the target, the NUL excluded */
+	__u32 hash;		/* FNV-1a of the lower-case bytes copied */
+	__u8  target;		/* enum copy_target */
+	__u8  printable;	/* refuse bytes outside 0x21..0x7e */
+	__u8  cut;		/* stopped at out_max */
+	__u8  ran_out;		/* stopped at the end of the buffer */
+	__u8  bad;
+	__u8  pad[3];
+};
+
+union app_walk {
+	struct dns_name_walk dns_name;
+	struct dns_rr_walk dns_rr;
+	struct http_walk http;
+	struct coap_walk coap;
+	struct tls_walk tls;
+};
+
+struct app_scratch {
+	__u8  buf[IOTPROF_APP_SCAN_MAX];
+	struct iotprof_app app;
+	__u32 len;		/* payload bytes in buf */
+	__u32 id;		/* the exchange's identity (app_id), 0 = the connection */
+	__u32 name_id;		/* id of the DNS query name or the SNI, 0 = none */
+	union app_walk walk;	/* the running parser's loop state */
+	struct copy_walk copy;	/* a field copy nested in a walk */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct app_scratch);
+} app_scratch SEC(".maps");
+
+static __always_inline struct app_scratch *scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&app_scratch, &zero);
+}
+
+static __always_inline __u8 sb(const struct app_scratch *s, __u32 off)
+{
+	return s->buf[off & APP_MASK];
+}
+
+static __always_inline __u16 sb16(const struct app_scratch *s, __u32 off)
+{
+	return (__u16)sb(s, off) << 8 | sb(s, off + 1);
+}
+
+/* FNV-1a, the hash of names and exchange identities. */
+#define FNV_SEED  2166136261u
+#define FNV_PRIME 16777619u
+
+static __always_inline __u32 fnv_step(__u32 h, __u8 c)
+{
+	return (h ^ c) * FNV_PRIME;
+}
+
+static __always_inline __u8 ascii_lower(__u8 c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Copying a field out of the buffer, one byte per bpf_loop step: a plain
+ * loop of 255 steps inside another loop's callback is more than the
+ * verifier will walk. */
+
+
+static long copy_step(__u32 i, void *ctx)
+{
+	struct app_scratch *s = scratch_get();
+	struct copy_walk *w;
+	__u8 c;
+
+	if (!s)
+		return 1;
+	w = &s->copy;
+	if (i >= w->n)
+		return 1;
+	if (w->from + i >= s->len) {
+		w->ran_out = 1;
+		return 1;
+	}
+	if (w->out >= w->out_max) {
+		w->cut = 1;
+		return 1;
+	}
+	c = sb(s, w->from + i);
+	if (w->printable && (c < 0x21 || c > 0x7E)) {
+		w->bad = 1;
+		return 1;
+	}
+	if (w->target == COPY_COAP_URI)
+		s->app.coap.uri[w->out & (IOTPROF_URI_MAX - 1)] = c;
+	else if (w->target == COPY_COAP_HOST)
+		s->app.coap.host[w->out & (IOTPROF_NAME_MAX - 1)] = c;
+	else
+		s->app.tls.sni[w->out & (IOTPROF_NAME_MAX - 1)] = c;
+	w->out++;
+	w->hash = fnv_step(w->hash, c >= 'A' && c <= 'Z' ? c + 32 : c);
+	return 0;
+}
+
+/* Copies the payload (at most IOTPROF_APP_SCAN_MAX bytes of it) into s.
+ * Returns the number of bytes copied, or 0 when there is no payload. */
+static __always_inline __u32 scratch_load_payload(const struct pkt *p, const struct pkt_meta *m,
+						  struct app_scratch *s)
+{
+	__u32 end = m->l3_end < p->cap_len ? m->l3_end : p->cap_len;
+	__u32 n;
+	long err;
+
+	if (end <= m->payload_off)
+		return 0;
+	n = end - m->payload_off;
+	if (n > IOTPROF_APP_SCAN_MAX)
+		n = IOTPROF_APP_SCAN_MAX;
+	if (n < 1)
+		return 0;
+	if (p->xdp)
+		err = bpf_xdp_load_bytes(p->ctx, m->payload_off, s->buf, n);
+	else
+		err = bpf_skb_load_bytes(p->ctx, m->payload_off, s->buf, n);
+	s->len = err ? 0 : n;
+	return s->len;
+}
+
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * CoAP over UDP 5683 (RFC 7252): version, type, code, message id, token and
+ * the options, with extended delta and length encodings; Uri-Host and the
+ * Uri-Path segments, joined as "/a/b".  A message's identity is its token
+ * (or, without one, its message id), so a response - which carries no URI -
+ * counts to its request's record.
+ */
+#ifndef IOTPROF_BPF_PARSE_COAP_H
+#define IOTPROF_BPF_PARSE_COAP_H
+
+#include "app_scratch.h"
+
+#define COAP_OPT_URI_HOST 3
+#define COAP_OPT_URI_PATH 11
+
+
+/* Reads an option's extended delta or length; returns -1 when invalid. */
+static __always_inline int coap_ext(const struct app_scratch *s, __u32 *pos, __u8 nibble)
+{
+	int v;
+
+	if (nibble < 13)
+		return nibble;
+	if (nibble == 15)
+		return -1;
+	if (nibble == 13) {
+		if (*pos + 1 > s->len)
+			return -1;
+		v = sb(s, *pos) + 13;
+		*pos += 1;
+		return v;
+	}
+	if (*pos + 2 > s->len)
+		return -1;
+	v = sb16(s, *pos) + 269;
+	*pos += 2;
+	return v;
+}
+
+static long coap_option_step(__u32 i, void *ctx)
+{
+	struct app_scratch *s = scratch_get();
+	struct coap_walk *w;
+	int delta, len;
+	__u32 pos;
+	__u8 b;
+
+	if (!s)
+		return 1;
+	w = &s->walk.coap;
+	if (w->pos >= s->len)
+		return 1;
+	pos = w->pos;
+	b = sb(s, pos++);
+	if (b == 0xFF)		/* payload marker */
+		return 1;
+	delta = coap_ext(s, &pos, b >> 4);
+	len = coap_ext(s, &pos, b & 0xF);
+	if (delta < 0 || len < 0 || pos + len > s->len) {
+		w->bad = 1;
+		return 1;
+	}
+	w->number += delta;
+	if (w->number == COAP_OPT_URI_PATH || w->number == COAP_OPT_URI_HOST) {
+		struct copy_walk *c = &s->copy;
+
+		*c = (struct copy_walk){ .from = pos, .n = len };
+		if (w->number == COAP_OPT_URI_PATH) {
+			if (w->uri_out < IOTPROF_URI_MAX - 1)
+				s->app.coap.uri[w->uri_out++ & (IOTPROF_URI_MAX - 1)] = '/';
+			c->target = COPY_COAP_URI;
+			c->out = w->uri_out;
+			c->out_max = IOTPROF_URI_MAX - 1;
+		} else {
+			c->target = COPY_COAP_HOST;
+			c->out_max = IOTPROF_NAME_MAX - 1;
+		}
+		bpf_loop(len, copy_step, NULL, 0);
+		if (c->cut)
+			w->cut = 1;
+		if (w->number == COAP_OPT_URI_PATH)
+			w->uri_out = c->out;
+	}
+	w->pos = pos + len;
+	return 0;
+}
+
+static __noinline int parse_coap(void)
+{
+	struct app_scratch *s = scratch_get();
+	__u32 hash = FNV_SEED;
+	__u8 b0, tkl;
+
+	if (!s || s->len < 4)
+		return -1;
+	b0 = sb(s, 0);
+	tkl = b0 & 0xF;
+	if (b0 >> 6 != 1 || tkl > 8 || 4 + tkl > s->len)
+		return -1;
+	s->app.kind = IOTPROF_APP_COAP;
+	s->app.coap.version = 1;
+	s->app.coap.type = (b0 >> 4) & 3;
+	s->app.coap.code = sb(s, 1);
+	s->app.coap.message_id = sb16(s, 2);
+	s->app.coap.token_len = tkl;
+	for (int k = 0; k < 8; k++) {
+		if (k < tkl) {
+			s->app.coap.token[k] = sb(s, 4 + k);
+			hash = fnv_step(hash, sb(s, 4 + k));
+		}
+	}
+	/* An empty message (code 0.00) has neither token nor options. */
+	s->walk.coap = (struct coap_walk){ .pos = 4 + tkl };
+	bpf_loop(IOTPROF_COAP_OPT_SCAN_MAX, coap_option_step, NULL, 0);
+	if (s->walk.coap.bad)
+		return -1;
+	if (s->walk.coap.cut)
+		s->app.flags |= IOTPROF_APP_F_TRUNCATED;
+	if (!tkl) {
+		hash = fnv_step(hash, s->app.coap.message_id >> 8);
+		hash = fnv_step(hash, s->app.coap.message_id & 0xFF);
+	}
+	s->id = fnv_step(hash, tkl);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * DNS over UDP (53, mDNS 5353) and TCP (a 2-byte length first): the first
+ * question's name and type, the response flag and rcode, and in responses
+ * up to IOTPROF_DNS_ANSWERS_MAX A/AAAA answers from the answer section.
+ *
+ * Names are walked label by label in a bpf_loop (one step per byte), with
+ * compression pointers followed only backwards (so no loop), and refused
+ * when longer than 255 bytes on the wire or when a label type is not
+ * defined.  The exchange's identity is the hash of the lower-case name and
+ * the type, so a response counts to its query's record.
+ */
+#ifndef IOTPROF_BPF_PARSE_DNS_H
+#define IOTPROF_BPF_PARSE_DNS_H
+
+#include "app_scratch.h"
+
+#define DNS_HDR_LEN     12
+#define DNS_NAME_WIRE_MAX 255
+#define DNS_NAME_STEPS  (DNS_NAME_WIRE_MAX + 2 * 16)	/* bytes + pointer jumps */
+#define DNS_TYPE_A      1
+#define DNS_TYPE_AAAA   28
+
+
+static long dns_name_step(__u32 i, void *ctx)
+{
+	struct app_scratch *s = scratch_get();
+	struct dns_name_walk *w;
+	__u32 at;
+	__u8 c;
+
+	if (!s)
+		return 1;
+	w = &s->walk.dns_name;
+	at = w->base + w->pos;
+	if (at >= s->len) {		/* the name runs past the bytes we have */
+		w->bad = 1;
+		return 1;
+	}
+	c = sb(s, at);
+	if (w->left == 0) {
+		if (c == 0) {
+			if (!w->jumped)
+				w->end = w->pos + 1;
+			w->done = 1;
+			return 1;
+		}
+		if ((c & 0xC0) == 0xC0) {
+			__u32 target;
+
+			if (at + 1 >= s->len) {
+				w->bad = 1;
+				return 1;
+			}
+			target = (__u32)(c & 0x3F) << 8 | sb(s, at + 1);
+			if (!w->jumped)
+				w->end = w->pos + 2;
+			/* Only backwards: every pointer chain ends. */
+			if (target >= w->pos) {
+				w->bad = 1;
+				return 1;
+			}
+			w->jumped = 1;
+			w->pos = target;
+			return 0;
+		}
+		if (c & 0xC0) {		/* 0x40, 0x80: undefined label types */
+			w->bad = 1;
+			return 1;
+		}
+		w->wire += c + 1;
+		if (w->wire > DNS_NAME_WIRE_MAX) {
+			w->bad = 1;
+			return 1;
+		}
+		if (w->out) {
+			s->app.dns.qname[w->out & (IOTPROF_NAME_MAX - 1)] = '.';
+			w->out++;
+			w->hash = fnv_step(w->hash, '.');
+		}
+		w->left = c;
+		w->pos++;
+		return 0;
+	}
+	if (c == 0) {			/* a NUL cannot be part of a name we print */
+		w->bad = 1;
+		return 1;
+	}
+	/* wire <= 255 keeps out below IOTPROF_NAME_MAX - 1 */
+	s->app.dns.qname[w->out & (IOTPROF_NAME_MAX - 1)] = c;
+	w->out++;
+	w->hash = fnv_step(w->hash, ascii_lower(c));
+	w->left--;
+	w->pos++;
+	return 0;
+}
+
+
+/* One resource record of the answer section: skip its owner name, keep
+ * its address if it is an A or AAAA record. */
+static long dns_rr_step(__u32 i, void *ctx)
+{
+	struct app_scratch *s = scratch_get();
+	struct dns_rr_walk *w;
+	__u32 at, type, rdlen;
+	__u8 n;
+
+	if (!s)
+		return 1;
+	w = &s->walk.dns_rr;
+	at = w->base + w->pos;
+	for (int j = 0; j < 128; j++) {
+		__u8 c;
+
+		if (at >= s->len) {
+			w->stop = 1;
+			return 1;
+		}
+		c = sb(s, at);
+		if (c == 0) {
+			at++;
+			break;
+		}
+		if ((c & 0xC0) == 0xC0) {
+			at += 2;
+			break;
+		}
+		if (c & 0xC0) {
+			w->stop = 1;
+			return 1;
+		}
+		at += c + 1;
+	}
+	if (at + 10 > s->len) {
+		w->stop = 1;
+		return 1;
+	}
+	type = sb16(s, at);
+	rdlen = sb16(s, at + 8);
+	at += 10;
+	if (at + rdlen > s->len) {	/* cut by the snap length or the scan size */
+		w->stop = 1;
+		return 1;
+	}
+	n = w->n;
+	if (n < IOTPROF_DNS_ANSWERS_MAX && ((type == DNS_TYPE_A && rdlen == 4) ||
+					     (type == DNS_TYPE_AAAA && rdlen == 16))) {
+		__u8 *dst = s->app.dns.answers[n & (IOTPROF_DNS_ANSWERS_MAX - 1)];
+
+		__builtin_memset(dst, 0, 16);
+		for (int k = 0; k < 16; k++)
+			if (k < rdlen)
+				dst[k] = sb(s, at + k);
+		s->app.dns.answer_family[n & (IOTPROF_DNS_ANSWERS_MAX - 1)] = rdlen == 4 ? 4 : 6;
+		w->n = n + 1;
+	}
+	w->pos = at + rdlen - w->base;
+	return 0;
+}
+
+/* Parses the DNS message at offset base of the scratch buffer into s->app.
+ * Returns 0 when it is a DNS message with a question, -1 otherwise. */
+static __noinline int parse_dns(__u32 base)
+{
+	struct app_scratch *s = scratch_get();
+	__u16 flags, qdcount, ancount;
+	__u32 at, end, out, hash;
+	__u8 n;
+
+	if (!s || base + DNS_HDR_LEN > s->len)
+		return -1;
+	flags = sb16(s, base + 2);
+	qdcount = sb16(s, base + 4);
+	ancount = sb16(s, base + 6);
+	if (qdcount == 0 || (flags & 0x7800) > 0x2800)	/* opcodes 0-5 only */
+		return -1;
+
+	s->walk.dns_name = (struct dns_name_walk){ .base = base, .pos = DNS_HDR_LEN, .hash = FNV_SEED };
+	bpf_loop(DNS_NAME_STEPS, dns_name_step, NULL, 0);
+	if (!s->walk.dns_name.done || s->walk.dns_name.bad)
+		return -1;
+	end = s->walk.dns_name.end;
+	out = s->walk.dns_name.out;
+	hash = s->walk.dns_name.hash;
+	at = base + end;
+	if (at + 4 > s->len)
+		return -1;
+	s->app.kind = IOTPROF_APP_DNS;
+	s->app.dns.qname[out & (IOTPROF_NAME_MAX - 1)] = 0;
+	s->app.dns.qtype = sb16(s, at);
+	s->app.dns.response = flags >> 15;
+	s->app.dns.rcode = flags & 0xF;
+	s->name_id = hash ?: 1;
+	s->id = fnv_step(fnv_step(hash, s->app.dns.qtype >> 8), s->app.dns.qtype & 0xFF);
+
+	if (s->app.dns.response && ancount) {
+		s->walk.dns_rr = (struct dns_rr_walk){ .base = base, .pos = end + 4 };
+		bpf_loop(ancount < IOTPROF_DNS_RR_SCAN_MAX ? ancount : IOTPROF_DNS_RR_SCAN_MAX,
+			 dns_rr_step, NULL, 0);
+		n = s->walk.dns_rr.n;
+		s->app.dns.n_answers = n < IOTPROF_DNS_ANSWERS_MAX ? n : IOTPROF_DNS_ANSWERS_MAX;
+	}
+	return 0;
+}
+
+#endif
