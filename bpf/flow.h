@@ -4,7 +4,9 @@
  * in canonical order so both directions find it with one lookup.  The first
  * packet's sender is the initiator.  A record counts the packets of one
  * epoch: the first packet of a new epoch restarts its counters, so a trace is
- * exactly the records whose epoch is the trace's (no clearing races).
+ * exactly the records whose epoch is the trace's (no clearing races).  The
+ * initiator is kept across epochs: who opened a conversation does not change
+ * because a new trace began.
  */
 #ifndef IOTPROF_BPF_FLOW_H
 #define IOTPROF_BPF_FLOW_H

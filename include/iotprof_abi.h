@@ -288,6 +288,7 @@ struct iotprof_iface {
 	__u8  clsact_created;	/* we created the clsact qdisc: remove it with the last filter */
 	__u8  pad;
 	__u64 attached_ns;	/* CLOCK_REALTIME */
+	__u64 netns;		/* inode of the network namespace: ifindex means nothing elsewhere */
 };
 
 /* The TC filter we own on each interface: removed by exactly this pair. */

@@ -4,12 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "attach.h"
 #include "log.h"
 #include "progs.h"
 #include "tc_filters.h"
+
+__u64 current_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+}
 
 const char *xdp_mode_describe(__u8 mode)
 {
@@ -177,6 +185,8 @@ int attach_iface(const char *ifname, const struct attach_opts *o, struct iotprof
 	err = tc_attach(skel, ifname, ifindex, &created);
 	if (err) {
 		xdp_for_each_ours(ifindex, true);
+		if (created)
+			tc_detach(ifindex, true);
 		goto out;
 	}
 
@@ -187,6 +197,7 @@ int attach_iface(const char *ifname, const struct attach_opts *o, struct iotprof
 	rec->tc_egress = 1;
 	rec->clsact_created = created;
 	rec->attached_ns = (__u64)time(NULL) * 1000000000ull;
+	rec->netns = current_netns();
 out:
 	iotprof_bpf__destroy(skel);
 	return err;

@@ -32,4 +32,7 @@ bool xdp_ours_attached(int ifindex);
 
 const char *xdp_mode_describe(__u8 mode);
 
+/* The inode of this process's network namespace. */
+__u64 current_netns(void);
+
 #endif

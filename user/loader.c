@@ -176,6 +176,30 @@ out:
 	return err;
 }
 
+/* One pin directory serves one network namespace: its records name
+ * interfaces by ifindex, which means something else in another one. */
+static int check_same_netns(const char *pin_dir)
+{
+	int fd = pins_open_map(pin_dir, IOTPROF_MAP_IFACES, false);
+	__u32 k, *prev = NULL;
+	struct iotprof_iface rec;
+	int err = 0;
+
+	if (fd < 0)
+		return 0;
+	while (bpf_map_get_next_key(fd, prev, &k) == 0) {
+		if (bpf_map_lookup_elem(fd, &k, &rec) == 0 && rec.netns != current_netns()) {
+			pr_warn("%s is in use by iotprof in another network namespace (net:[%llu], %s); give this one its own --pin-dir, or run there",
+				pin_dir, (unsigned long long)rec.netns, rec.name);
+			err = -EBUSY;
+			break;
+		}
+		prev = &k;
+	}
+	close(fd);
+	return err;
+}
+
 static int do_attach(const struct loader_args *a, int argc, char **argv)
 {
 	int ifaces_fd = -1, err, failed = 0;
@@ -190,6 +214,9 @@ static int do_attach(const struct loader_args *a, int argc, char **argv)
 	if (progs_check_kernel())
 		return -EOPNOTSUPP;
 	err = pins_prepare(a->pin_dir);
+	if (err)
+		return err;
+	err = check_same_netns(a->pin_dir);
 	if (err)
 		return err;
 
@@ -243,6 +270,11 @@ static int print_iface(int fd, const struct iotprof_iface *rec)
 	char ts[32];
 
 	(void)fd;
+	if (rec->netns != current_netns()) {
+		printf("%s (ifindex %u): attached in another network namespace (net:[%llu])\n",
+		       rec->name, rec->ifindex, (unsigned long long)rec->netns);
+		return 0;
+	}
 	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", localtime(&when));
 	printf("%s (ifindex %u): XDP %s%s; TC egress %s; since %s\n", rec->name, rec->ifindex,
 	       xdp_mode_describe(rec->xdp_mode),
@@ -279,7 +311,14 @@ static int do_status(const struct loader_args *a)
 
 static int detach_one(int fd, const struct iotprof_iface *rec)
 {
-	int err = detach_iface(rec);
+	int err;
+
+	if (rec->netns != current_netns()) {
+		pr_warn("%s was attached in another network namespace (net:[%llu]): run --detach there",
+			rec->name, (unsigned long long)rec->netns);
+		return -EXDEV;
+	}
+	err = detach_iface(rec);
 
 	bpf_map_delete_elem(fd, &rec->ifindex);
 	printf("%s: detached\n", rec->name);
@@ -295,6 +334,8 @@ static int do_detach(const struct loader_args *a)
 		err = for_each_iface(fd, detach_one);
 		close(fd);
 	}
+	if (err == -EXDEV)	/* keep the pins: they are the way to what is still attached */
+		return err;
 	if (pins_remove_all(a->pin_dir) && !err)
 		err = -EBUSY;
 	if (fd < 0)
