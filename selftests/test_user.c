@@ -12,6 +12,7 @@
 #include "check.h"
 #include "flows.h"
 #include "log.h"
+#include "names.h"
 #include "offline.h"
 #include "output.h"
 #include "pcap_reader.h"
@@ -191,6 +192,135 @@ static void test_truncated_file(void)
 	unlink(path);
 }
 
+/* A DNS response for qname (mixed case on purpose) with one A answer. */
+static void dns_response(struct pkt_buf *p, const char *qname, const char *answer)
+{
+	uint32_t a;
+
+	p->len = 0;
+	pb_eth(p, 0x0800);
+	pb_ipv4(p, "192.0.2.53", "192.0.2.10", 17, 1, 0, 0);
+	pb_udp(p, 53, 40000, 0);
+	pb_u16(p, 0x1234);
+	pb_u16(p, 0x8180);	/* response, no error */
+	pb_u16(p, 1);
+	pb_u16(p, 1);
+	pb_u16(p, 0);
+	pb_u16(p, 0);
+	for (const char *l = qname; *l;) {
+		size_t n = strcspn(l, ".");
+
+		pb_u8(p, n);
+		pb_put(p, l, n);
+		l += n + (l[n] == '.');
+	}
+	pb_u8(p, 0);
+	pb_u16(p, 1);		/* A */
+	pb_u16(p, 1);		/* IN */
+	pb_u16(p, 0xC00C);	/* the answer's owner: a pointer to the question */
+	pb_u16(p, 1);
+	pb_u16(p, 1);
+	pb_u32(p, 300);
+	pb_u16(p, 4);
+	inet_pton(AF_INET, answer, &a);
+	pb_put(p, &a, 4);
+	pb_finish(p);
+	{	/* UDP length */
+		uint16_t ulen = htons(p->len - p->ip_off - 20);
+
+		memcpy(p->b + p->ip_off + 20 + 4, &ulen, 2);
+	}
+}
+
+static const char *name_of_addr(struct offline_run *r, const char *addr, struct iotprof_name_string *out)
+{
+	struct iotprof_name v;
+	__u8 a[16], family;
+
+	addr_parse_ip(addr, a, &family);
+	if (names_lookup(offline_names_fd(r), offline_name_strings_fd(r), family, a, &v, out))
+		return NULL;
+	return out->name;
+}
+
+static void test_name_id_matches_kernel(void)
+{
+	struct offline_opts o = {};
+	struct offline_run *r;
+	struct iotprof_name_string s;
+	struct iotprof_name v;
+	struct pkt_buf p;
+	__u8 a[16], family;
+
+	if (geteuid() != 0) {
+		check_skip("needs root for BPF_PROG_TEST_RUN");
+		return;
+	}
+	r = offline_open(&o);
+	if (!EXPECT(r != NULL, "offline_open"))
+		return;
+	dns_response(&p, "Api.Example.COM", "198.51.100.7");
+	EXPECT(offline_feed_frame(r, p.b, p.len, p.len, 1) == 0, "feed");
+	addr_parse_ip("198.51.100.7", a, &family);
+	if (EXPECT(names_lookup(offline_names_fd(r), offline_name_strings_fd(r), family, a, &v, &s) == 0,
+		   "answer not in the names map")) {
+		EXPECT(!strcmp(s.name, "Api.Example.COM"), "name text %s", s.name);
+		EXPECT(v.id == name_id_of("api.example.com."), "kernel id %u, user id %u", v.id,
+		       name_id_of("api.example.com."));
+		EXPECT(v.source == IOTPROF_NAME_DNS, "source %u", v.source);
+	}
+	offline_close(r);
+}
+
+static void test_dns_import(void)
+{
+	static const char text[] =
+		"# hosts\n"
+		"192.0.2.1   gw.lan gateway\n"
+		"2001:db8::5 v6host.example\n"
+		"START_RRSET_CACHE\n"
+		";rrset 86400 1 0 8 3\n"
+		"www.cdn.example.\t3600\tIN\tA\t203.0.113.9\n"
+		"api.device.example.\t3600\tIN\tCNAME\twww.cdn.example.\n"
+		"device.example.\t3600\tIN\tNS\tns1.example.\n"
+		"END_RRSET_CACHE\n"
+		"Nov 23 10:00:00 gw dnsmasq[812]: Host                                     Address                                  Flags      Expires\n"
+		"Nov 23 10:00:00 gw dnsmasq[812]: time.vendor.example                      203.0.113.20                             4F         Mon Nov 23 11:00:00 2026\n"
+		"Nov 23 10:00:00 gw dnsmasq[812]: ntp.vendor.example                       time.vendor.example                      CF         Mon Nov 23 11:00:00 2026\n"
+		"this line means nothing\n";
+	char path[] = "/tmp/iotprof-import-XXXXXX";
+	struct names_import_result res;
+	struct iotprof_name_string s;
+	struct offline_opts o = {};
+	struct offline_run *r;
+	const char *name;
+	int fd;
+
+	if (geteuid() != 0) {
+		check_skip("needs root for BPF maps");
+		return;
+	}
+	fd = mkstemp(path);
+	EXPECT(write(fd, text, sizeof(text) - 1) == (ssize_t)sizeof(text) - 1, "write");
+	close(fd);
+	r = offline_open(&o);
+	if (!EXPECT(r != NULL, "offline_open"))
+		return;
+	EXPECT(names_import(path, offline_names_fd(r), offline_name_strings_fd(r), &res) == 0, "import");
+	EXPECT_EQ(res.linked, 5, "links");
+	EXPECT_EQ(res.malformed, 1, "malformed lines");
+	name = name_of_addr(r, "192.0.2.1", &s);
+	EXPECT(name && !strcmp(name, "gateway"), "hosts: %s (the last name on the line wins)", name ?: "none");
+	name = name_of_addr(r, "2001:db8::5", &s);
+	EXPECT(name && !strcmp(name, "v6host.example"), "hosts IPv6: %s", name ?: "none");
+	name = name_of_addr(r, "203.0.113.9", &s);
+	EXPECT(name && !strcmp(name, "api.device.example"), "unbound CNAME chain: %s", name ?: "none");
+	name = name_of_addr(r, "203.0.113.20", &s);
+	EXPECT(name && !strcmp(name, "ntp.vendor.example"), "dnsmasq CNAME chain: %s", name ?: "none");
+	offline_close(r);
+	unlink(path);
+}
+
 int main(void)
 {
 	log_quiet = true;
@@ -199,5 +329,7 @@ int main(void)
 	RUN(test_flow_json_contract);
 	RUN(test_link_types);
 	RUN(test_truncated_file);
+	RUN(test_name_id_matches_kernel);
+	RUN(test_dns_import);
 	return check_state.cases_failed ? 1 : 0;
 }
