@@ -75,6 +75,8 @@ struct coap_walk {
 struct tls_walk {
 	__u32 pos;
 	__u32 end;		/* end of the extensions block */
+	__u32 vpos;		/* supported_versions: next entry */
+	__u32 vend;		/* supported_versions: end of the list */
 	__u8  found_sni;
 	__u8  bad;
 	__u8  ran_out;		/* the segment ended before the extensions did */

@@ -107,9 +107,13 @@ flow_account(const struct pkt_meta *m, const struct app_scratch *app, __u32 epoc
 		f->tcp_flags[0] = f->tcp_flags[1] = 0;
 		flow_take_names(f, &k);
 	}
-	if (app)
-		app_merge(f, &app->app);
 	dir = sender == f->initiator ? IOTPROF_DIR_FWD : IOTPROF_DIR_REV;
+	if (app) {
+		app_merge(f, &app->app);
+		/* The SNI names the server this very packet goes to. */
+		if (app->app.kind == IOTPROF_APP_TLS && app->name_id)
+			f->name_id[dir == IOTPROF_DIR_FWD ? IOTPROF_DIR_REV : IOTPROF_DIR_FWD] = app->name_id;
+	}
 	__sync_fetch_and_add(&f->packets[dir], 1);
 	__sync_fetch_and_add(&f->bytes[dir], wire_len);
 	f->last_ns = now;

@@ -35,52 +35,33 @@ static __always_inline void count_parse_error(int err)
 }
 
 /*
- * Everything after L4: application data and the flow record.  It reads the
- * packet's facts from a per-CPU copy, not from the stack: the many header
- * paths that lead here (VLAN tags, IPv6 extension chains, fragments) leave
- * different precise values on the stack, and the verifier would walk the
- * application parsers once for each of them.  From map memory every path
- * looks alike, so they are verified once.
+ * The packet's facts (struct pkt_meta) live in a per-CPU map, not on the
+ * stack.  The verifier tracks stack values exactly but map contents not at
+ * all, so the many header paths (VLAN tags, IPv6 extension chains, fragment
+ * kinds) do not each drag their own precise offsets into everything that
+ * follows: from map memory they look alike and are verified once.
  */
-static __always_inline void account_packet(const struct pkt *p, const struct pkt_meta *stack_m,
-					   const struct iotprof_config *cfg, __u8 flow_flags)
+static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 {
 	struct app_scratch *app = NULL;
+	struct iotprof_config *cfg;
 	struct pkt_meta *m;
 	__u32 zero = 0;
 	__u64 now;
-
-	m = bpf_map_lookup_elem(&meta_scratch, &zero);
-	if (!m)
-		return;
-	__builtin_memcpy(m, stack_m, sizeof(*m));
-	if (m->frag != FRAG_LATER)
-		app = app_parse(p, m);
-
-	now = offline_input.now_ns ? offline_input.now_ns : bpf_ktime_get_ns();
-	if (app)
-		names_learn(m, app, now);
-	if (flow_account(m, app, cfg->epoch, now, p->len, flow_flags))
-		stat_inc(IOTPROF_STAT_RECORDED);
-}
-
-static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
-{
-	struct pkt_meta m = {};
-	struct iotprof_config *cfg;
-	__u32 zero = 0;
 	int ret;
 
 	stat_inc(IOTPROF_STAT_PACKETS);
 	cfg = bpf_map_lookup_elem(&settings, &zero);
-	if (!cfg)
+	m = bpf_map_lookup_elem(&meta_scratch, &zero);
+	if (!cfg || !m)
 		return;
+	__builtin_memset(m, 0, sizeof(*m));
 
-	ret = parse_eth(p, &m);
+	ret = parse_eth(p, m);
 	if (ret == ETH_P_IP)
-		ret = parse_ipv4(p, &m);
+		ret = parse_ipv4(p, m);
 	else if (ret == ETH_P_IPV6)
-		ret = parse_ipv6(p, &m);
+		ret = parse_ipv6(p, m);
 	else if (ret >= 0) {
 		stat_inc(IOTPROF_STAT_NON_IP);
 		return;
@@ -90,30 +71,36 @@ static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 		return;
 	}
 
-	if (!packet_watched(cfg, &m)) {
+	if (!packet_watched(cfg, m)) {
 		stat_inc(IOTPROF_STAT_NOT_WATCHED);
 		return;
 	}
 
-	if (m.frag != FRAG_NONE) {
+	if (m->frag != FRAG_NONE) {
 		stat_inc(IOTPROF_STAT_FRAGMENTS);
 		flow_flags |= IOTPROF_FLOW_F_FRAGMENTS;
 	}
-	if (m.frag == FRAG_LATER) {
-		if (!frag_recall_ports(&m)) {
+	if (m->frag == FRAG_LATER) {
+		if (!frag_recall_ports(m)) {
 			stat_inc(IOTPROF_STAT_FRAG_ORPHAN);
 			return;
 		}
 	} else {
-		ret = parse_l4(p, &m);
+		ret = parse_l4(p, m);
 		if (ret < 0) {
 			count_parse_error(ret);
 			return;
 		}
-		if (m.frag == FRAG_FIRST)
-			frag_remember_ports(&m);
+		if (m->frag == FRAG_FIRST)
+			frag_remember_ports(m);
+		app = app_parse(p, m);
 	}
-	account_packet(p, &m, cfg, flow_flags);
+
+	now = offline_input.now_ns ? offline_input.now_ns : bpf_ktime_get_ns();
+	if (app)
+		names_learn(m, app, now);
+	if (flow_account(m, app, cfg->epoch, now, p->len, flow_flags))
+		stat_inc(IOTPROF_STAT_RECORDED);
 }
 
 SEC("xdp.frags")

@@ -12,34 +12,46 @@
 
 #include "app_scratch.h"
 
+/* Request methods, as the first 8 payload bytes read little-endian: the
+ * method and its space, masked to their length.  One compare each. */
+#define HTTP_M(a, b, c, d, e, f, g, h) \
+	((__u64)(a) | (__u64)(b) << 8 | (__u64)(c) << 16 | (__u64)(d) << 24 | \
+	 (__u64)(e) << 32 | (__u64)(f) << 40 | (__u64)(g) << 48 | (__u64)(h) << 56)
+#define HTTP_MASK(n) ((n) == 8 ? ~0ull : (1ull << (8 * (n))) - 1)
+
 struct http_method {
-	char name[8];
-	__u8 len;
+	__u64 word;
+	__u8 len;		/* without the space */
 };
 
 static const struct http_method http_methods[] = {
-	{ "GET", 3 }, { "POST", 4 }, { "PUT", 3 }, { "HEAD", 4 }, { "DELETE", 6 },
-	{ "OPTIONS", 7 }, { "PATCH", 5 }, { "CONNECT", 7 }, { "TRACE", 5 },
+	{ HTTP_M('G', 'E', 'T', ' ', 0, 0, 0, 0), 3 },
+	{ HTTP_M('P', 'O', 'S', 'T', ' ', 0, 0, 0), 4 },
+	{ HTTP_M('P', 'U', 'T', ' ', 0, 0, 0, 0), 3 },
+	{ HTTP_M('H', 'E', 'A', 'D', ' ', 0, 0, 0), 4 },
+	{ HTTP_M('D', 'E', 'L', 'E', 'T', 'E', ' ', 0), 6 },
+	{ HTTP_M('O', 'P', 'T', 'I', 'O', 'N', 'S', ' '), 7 },
+	{ HTTP_M('P', 'A', 'T', 'C', 'H', ' ', 0, 0), 5 },
+	{ HTTP_M('C', 'O', 'N', 'N', 'E', 'C', 'T', ' '), 7 },
+	{ HTTP_M('T', 'R', 'A', 'C', 'E', ' ', 0, 0), 5 },
 };
 
 /* Returns the method's length when the payload starts with "METHOD ". */
 static __always_inline int http_method_len(const struct app_scratch *s)
 {
-#pragma unroll
-	for (int i = 0; i < (int)(sizeof(http_methods) / sizeof(http_methods[0])); i++) {
-		const struct http_method *m = &http_methods[i];
-		bool match = s->len > m->len && sb(s, m->len) == ' ';
+	__u64 word = 0;
 
+	if (s->len < 9)
+		return 0;
 #pragma unroll
-		for (int k = 0; k < 7; k++)
-			if (k < m->len && sb(s, k) != (__u8)m->name[k])
-				match = false;
-		if (match)
-			return m->len;
-	}
+	for (int k = 0; k < 8; k++)
+		word |= (__u64)sb(s, k) << (8 * k);
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(http_methods) / sizeof(http_methods[0])); i++)
+		if ((word & HTTP_MASK(http_methods[i].len + 1)) == http_methods[i].word)
+			return http_methods[i].len;
 	return 0;
 }
-
 
 static long http_uri_step(__u32 i, void *ctx)
 {

@@ -105,6 +105,12 @@ static __always_inline int parse_ipv6(const struct pkt *p, struct pkt_meta *m)
 		default:
 			goto done;
 		}
+		/* Through map memory: every path into the next step looks the
+		 * same to the verifier (see handle_packet()). */
+		m->l4_off = off;
+		m->proto = nexthdr;
+		off = *(volatile __u32 *)&m->l4_off;
+		nexthdr = *(volatile __u8 *)&m->proto;
 	}
 	/* Still an extension header after the bound: refuse to guess. */
 	if (nexthdr == NEXTHDR_HOP || nexthdr == NEXTHDR_ROUTING ||

@@ -54,24 +54,27 @@ static __always_inline void tls_server_name(struct app_scratch *s, struct tls_wa
 	w->found_sni = 1;
 }
 
-static __always_inline void tls_versions(struct app_scratch *s, __u32 at, __u32 len)
+/* One entry of supported_versions; GREASE values are left out. */
+static long tls_version_step(__u32 i, void *ctx)
 {
-	__u32 list = at < s->len ? sb(s, at) : 0;
-	__u8 n = 0;
+	struct app_scratch *s = scratch_get();
+	struct tls_walk *w;
+	__u8 n;
+	__u16 v;
 
-	for (int k = 0; k < 16; k++) {
-		__u32 o = at + 1 + 2 * k;
-		__u16 v;
-
-		if (2 * k + 2 > list || o + 2 > s->len || 2 * k + 3 > len)
-			break;
-		v = sb16(s, o);
-		if (tls_grease(v) || n >= IOTPROF_TLS_VERSIONS_MAX)
-			continue;
-		s->app.tls.versions[n & (IOTPROF_TLS_VERSIONS_MAX - 1)] = v;
-		n++;
-	}
-	s->app.tls.n_versions = n;
+	if (!s)
+		return 1;
+	w = &s->walk.tls;
+	if (w->vpos + 2 > w->vend || w->vpos + 2 > s->len)
+		return 1;
+	v = sb16(s, w->vpos);
+	w->vpos += 2;
+	n = s->app.tls.n_versions;
+	if (tls_grease(v) || n >= IOTPROF_TLS_VERSIONS_MAX)
+		return 0;
+	s->app.tls.versions[n & (IOTPROF_TLS_VERSIONS_MAX - 1)] = v;
+	s->app.tls.n_versions = n + 1;
+	return 0;
 }
 
 static long tls_extension_step(__u32 i, void *ctx)
@@ -97,8 +100,14 @@ static long tls_extension_step(__u32 i, void *ctx)
 	}
 	if (type == TLS_EXT_SERVER_NAME)
 		tls_server_name(s, w, w->pos + 4, len);
-	else if (type == TLS_EXT_SUPPORTED_VERSIONS)
-		tls_versions(s, w->pos + 4, len);
+	else if (type == TLS_EXT_SUPPORTED_VERSIONS && len >= 1) {
+		/* a one-byte list length, then two bytes per version */
+		__u32 list = w->pos + 4 < s->len ? sb(s, w->pos + 4) : 0;
+
+		w->vpos = w->pos + 5;
+		w->vend = w->pos + 5 + (list < len - 1 ? list : len - 1);
+		bpf_loop(IOTPROF_TLS_VERSIONS_MAX * 2, tls_version_step, NULL, 0);
+	}
 	w->pos += 4 + len;
 	return w->bad ? 1 : 0;
 }

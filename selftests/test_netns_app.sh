@@ -1,0 +1,411 @@
+#!/usr/bin/env bash
+# netns-app: the application parsers, live, against real clients and servers.
+#
+#   ns client (veth-c 10.202.0.2 fd00:202::2) <--veth--> ns server (veth-s)
+#
+# The server namespace has 10.202.0.1 and fd00:202::1 (dnsmasq, coap-server),
+# 10.202.0.3 and fd00:202::3 (api.iotprof.test), 10.202.0.4
+# (other.iotprof.test) and 10.202.0.5 (named by a TLS SNI only); one HTTP
+# server (python3 http.server), one HTTPS server (openssl s_server with a
+# throwaway certificate) and one CoAP server listen on all of them.
+# iotprof-load attaches to veth-c with --watch all: what the client sends is
+# seen at TC egress, the replies at XDP ingress.
+#
+# The client resolves with dig (A over IPv4, AAAA over IPv6) and with glibc
+# (getent, in a mount namespace whose /etc/resolv.conf names our dnsmasq),
+# then makes HTTP, HTTPS (curl, openssl s_client) and CoAP (coap-client)
+# requests.  Each shows its fields in `iotprof flows --json`, and the names
+# map links each address to the name it was resolved from or contacted by.
+#
+# Cases: attach, each exchange (dns-a, dns-aaaa, dns-getent, http, http-other,
+# https, https-v6, tls-sni, tls-sni-named, coap, coap-v6, their connection
+# records), stray (no record the test did not make), names-dns (after the
+# lookups), names (at the end), detach.
+#
+# Tools run in the namespaces through `nsenter --net` (never `ip netns exec`:
+# it remounts /sys, and a bpffs mounted there would vanish).
+set -u
+
+NAME=netns-app
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${IOTPROF_BIN:-$ROOT/build}
+LOAD=$BIN/iotprof-load
+CLI=$BIN/iotprof
+HELPER=$ROOT/selftests/netns_app_helper.py
+NS_C=iotp-$$-c
+NS_S=iotp-$$-s
+PIN=/sys/fs/bpf/iotprof-test-$$
+C4=10.202.0.2 C6=fd00:202::2
+DNS4=10.202.0.1 DNS6=fd00:202::1
+API4=10.202.0.3 API6=fd00:202::3
+OTHER4=10.202.0.4 SNI4=10.202.0.5
+API=api.iotprof.test OTHER=other.iotprof.test SNI_ONLY=sni-only.iotprof.test
+HTTP_PORT=8080 HTTPS_PORT=8443 COAP_PORT=5683
+# Client ports are fixed where the client lets us, so each record is known
+# by its endpoints; getent's are the kernel's choice.
+DIG4_SPORT=40311 DIG6_SPORT=40312
+HTTP_SPORT=40321 HTTP_OTHER_SPORT=40322
+HTTPS_SPORT=40331 HTTPS6_SPORT=40332 SCLIENT1_SPORT=40333 SCLIENT2_SPORT=40334
+COAP_SPORT=40341 COAP6_SPORT=40342
+# coap-client sends -T's text as the token's bytes.
+COAP_TOKEN=tok4 COAP6_TOKEN=tok6
+SERVER_LIFETIME=90	# the servers end by themselves should cleanup never run
+
+failures=0
+work=
+cleaned=
+server_pids=()
+
+pass() { echo "PASS: $NAME $1"; }
+fail() { echo "FAIL: $NAME $1: $2"; failures=$((failures + 1)); }
+skip() { echo "SKIP: $NAME: $1"; exit 0; }
+note() { echo "# $NAME: $*"; }
+oneline() { tr '\n' ' ' | sed 's/  */ /g; s/ $//'; }
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+
+# Every command is bounded in time; background ones bound themselves.
+in_c() { timeout 20 nsenter --net="/run/netns/$NS_C" -- "$@"; }
+in_s() { timeout 20 nsenter --net="/run/netns/$NS_S" -- "$@"; }
+bg_in() { local ns=$1; shift; exec nsenter --net="/run/netns/$ns" -- timeout "$SERVER_LIFETIME" "$@"; }
+
+cleanup() {
+	[ -n "$cleaned" ] && return
+	cleaned=1
+	local pid
+	# timeout(1) passes the TERM on to the server it runs.
+	for pid in "${server_pids[@]}"; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	if [ -d "$PIN" ] && [ -e "/run/netns/$NS_C" ]; then
+		in_c "$LOAD" --pin-dir "$PIN" --detach >/dev/null 2>&1
+	fi
+	# Last resort when the loader could not: unpin by hand.  The directory
+	# is this run's own, so whatever is in it is ours.
+	if [ -d "$PIN" ]; then
+		rm -f -- "$PIN"/*
+		rmdir -- "$PIN" 2>/dev/null
+	fi
+	# Deleting the namespaces takes the veth pair and anything attached to it.
+	[ -e "/run/netns/$NS_C" ] && ip netns del "$NS_C" 2>/dev/null
+	[ -e "/run/netns/$NS_S" ] && ip netns del "$NS_S" 2>/dev/null
+	[ -n "$work" ] && rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- prerequisites ---------------------------------------------------------
+
+# first_of CMD...: the first of the commands that is installed.
+first_of() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null && { command -v "$c"; return 0; }
+	done
+	return 1
+}
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, BPF)"
+for req in ip:iproute2 ss:iproute2 nsenter:util-linux unshare:util-linux mount:mount \
+	   timeout:coreutils od:coreutils python3:python3 bpftool:bpftool getent:libc-bin \
+	   dnsmasq:dnsmasq dig:dnsutils curl:curl openssl:openssl; do
+	command -v "${req%%:*}" >/dev/null ||
+		skip "'${req%%:*}' is not installed (Debian package ${req#*:})"
+done
+# Debian's libcoap3-bin names its programs after the TLS library.
+COAP_CLIENT=$(first_of coap-client coap-client-notls coap-client-openssl coap-client-gnutls) ||
+	skip "no coap-client (Debian package libcoap3-bin)"
+COAP_SERVER=$(first_of coap-server coap-server-notls coap-server-openssl coap-server-gnutls) ||
+	skip "no coap-server (Debian package libcoap3-bin)"
+for b in "$LOAD" "$CLI"; do
+	[ -x "$b" ] || skip "$b is not built (make build/iotprof build/iotprof-load)"
+done
+[ -d /proc/sys/net/ipv6 ] || skip "the kernel has no IPv6"
+[ -r "$HELPER" ] || skip "$HELPER is missing"
+
+work=$(mktemp -d /tmp/iotprof-netns-app.XXXXXX) || skip "mktemp failed"
+
+# ---- helpers -------------------------------------------------------------------
+
+# Polls a condition at most N times, 0.1 s apart.
+wait_for() {
+	local tries=$1
+	shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# listening tcp|udp PORT: something in the server namespace listens on PORT.
+listening() {
+	local flag=-lnt
+	[ "$1" = udp ] && flag=-lnu
+	in_s ss -H "$flag" "sport = :$2" | grep -q .
+}
+
+# start_server NAME PROTO PORT CMD...: runs CMD in the server namespace and
+# waits until it listens.
+start_server() {
+	local name=$1 proto=$2 port=$3
+	shift 3
+	(bg_in "$NS_S" "$@") >"$work/server-$name.out" 2>&1 &
+	server_pids+=($!)
+	wait_for 50 listening "$proto" "$port" && return 0
+	fail "setup" "$name did not listen on $proto port $port within 5 s: $(oneline <"$work/server-$name.out")"
+	exit 1
+}
+
+traffic_ok=1
+# run CASE CMD...: a client command in the client namespace; its output is
+# kept in $work/CASE.out.
+run() {
+	local cs=$1
+	shift
+	if ! in_c "$@" >"$work/$cs.out" 2>&1; then
+		traffic_ok=0
+		fail "$cs" "$* failed: $(oneline <"$work/$cs.out" | cut -c1-300)"
+		return 1
+	fi
+}
+
+# check_names CASE WANT: the names map holds exactly WANT's entries.
+check_names() {
+	local cs=$1 out
+	printf '%s\n' "$2" >"$work/$cs.want"
+	if ! bpftool -j map dump pinned "$PIN/names" >"$work/$cs.names" 2>&1 ||
+	   ! bpftool -j map dump pinned "$PIN/name_strings" >"$work/$cs.strings" 2>&1; then
+		fail "$cs" "bpftool map dump: $(cat "$work/$cs.names" "$work/$cs.strings" | oneline)"
+		return
+	fi
+	out=$(python3 "$HELPER" names "$work/$cs.names" "$work/$cs.strings" "$work/$cs.want" 2>&1)
+	case $out in
+	"names ok") pass "$cs" ;;
+	"names "*)  fail "$cs" "${out#names }" ;;
+	*)          fail "$cs" "the helper failed: $(printf '%s' "$out" | oneline)" ;;
+	esac
+}
+
+expect=
+# expect CASE JSON: a record the flow table must hold (netns_app_helper.py).
+expect() { expect+="$1 $(printf '%s' "$2" | tr '\n\t' '  ')"$'\n'; }
+
+# ---- the namespaces --------------------------------------------------------------
+
+ns_sysctl() { nsenter --net="/run/netns/$1" -- sh -c "echo $3 > /proc/sys/$(echo "$2" | tr . /)"; }
+
+setup() {
+	local ns mac_c mac_s a
+	ip netns add "$NS_C" && ip netns add "$NS_S" || return 1
+	for ns in "$NS_C" "$NS_S"; do
+		for key in net.ipv6.conf.all.disable_ipv6 net.ipv6.conf.default.disable_ipv6 \
+			   net.ipv6.conf.all.accept_dad net.ipv6.conf.default.accept_dad \
+			   net.ipv6.conf.all.accept_ra net.ipv6.conf.default.accept_ra \
+			   net.ipv6.conf.default.router_solicitations; do
+			ns_sysctl "$ns" "$key" 0 || return 1
+		done
+	done
+	ip link add veth-c netns "$NS_C" type veth peer name veth-s netns "$NS_S" || return 1
+	# No ARP, ND or DAD: the flow table holds exactly the flows the test makes.
+	ip -n "$NS_C" link set veth-c arp off || return 1
+	ip -n "$NS_S" link set veth-s arp off || return 1
+	mac_c=$(ip -n "$NS_C" -br link show veth-c | awk '{ print $3 }')
+	mac_s=$(ip -n "$NS_S" -br link show veth-s | awk '{ print $3 }')
+	ip -n "$NS_C" addr add $C4/24 dev veth-c || return 1
+	ip -n "$NS_C" addr add $C6/64 dev veth-c nodad || return 1
+	for a in $DNS4 $API4 $OTHER4 $SNI4; do
+		ip -n "$NS_S" addr add "$a/24" dev veth-s || return 1
+		ip -n "$NS_C" neigh replace "$a" lladdr "$mac_s" dev veth-c nud permanent || return 1
+	done
+	for a in $DNS6 $API6; do
+		ip -n "$NS_S" addr add "$a/64" dev veth-s nodad || return 1
+		ip -n "$NS_C" neigh replace "$a" lladdr "$mac_s" dev veth-c nud permanent || return 1
+	done
+	ip -n "$NS_S" neigh replace $C4 lladdr "$mac_c" dev veth-s nud permanent &&
+	ip -n "$NS_S" neigh replace $C6 lladdr "$mac_c" dev veth-s nud permanent &&
+	ip -n "$NS_C" link set veth-c up &&
+	ip -n "$NS_S" link set veth-s up
+}
+
+setup || skip "cannot build the namespaces and the veth pair (no netns/veth support?)"
+
+# ---- the servers ------------------------------------------------------------------
+
+if ! timeout 20 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$work/key.pem" -out "$work/cert.pem" -days 1 -subj "/CN=$API" \
+	>"$work/req.out" 2>&1; then
+	fail "setup" "openssl req could not make a certificate: $(oneline <"$work/req.out")"
+	exit 1
+fi
+mkdir "$work/www" && printf 'hello from the netns-app server\n' >"$work/www/hello"
+
+start_server dnsmasq udp 53 dnsmasq --keep-in-foreground --conf-file=/dev/null \
+	--no-resolv --no-hosts --no-poll --user=root --pid-file= --log-facility=- --log-queries \
+	--bind-interfaces --listen-address=$DNS4 --listen-address=$DNS6 --port=53 \
+	--address=/$API/$API4 --address=/$API/$API6 --address=/$OTHER/$OTHER4
+# Wildcard listeners: one server of each kind answers on every address.
+start_server https tcp $HTTPS_PORT openssl s_server -accept $HTTPS_PORT \
+	-cert "$work/cert.pem" -key "$work/key.pem" -www
+start_server http tcp $HTTP_PORT python3 -m http.server --bind :: \
+	--directory "$work/www" $HTTP_PORT
+start_server coap udp $COAP_PORT "$COAP_SERVER" -p $COAP_PORT
+
+# ---- attach ----------------------------------------------------------------------------
+
+if in_c "$LOAD" --pin-dir "$PIN" --watch all veth-c >"$work/load.out" 2>&1 &&
+   grep -q '^veth-c: attached' "$work/load.out"; then
+	pass "attach"
+else
+	fail "attach" "iotprof-load --watch all veth-c: $(oneline <"$work/load.out")"
+	exit 1
+fi
+note "$(grep '^veth-c: attached' "$work/load.out")"
+
+# ---- name lookups ------------------------------------------------------------------
+
+dig_opts=(+tries=1 +time=2 +short)
+if run dns-a dig -b "$C4#$DIG4_SPORT" @$DNS4 $API A "${dig_opts[@]}" &&
+   [ "$(cat "$work/dns-a.out")" != "$API4" ]; then
+	fail "dns-a" "dig $API A: expected $API4, dnsmasq answered: $(oneline <"$work/dns-a.out")"
+fi
+if run dns-aaaa dig -b "$C6#$DIG6_SPORT" @$DNS6 $API AAAA "${dig_opts[@]}" &&
+   [ "$(cat "$work/dns-aaaa.out")" != "$API6" ]; then
+	fail "dns-aaaa" "dig $API AAAA: expected $API6, dnsmasq answered: $(oneline <"$work/dns-aaaa.out")"
+fi
+# glibc's stub resolver, pointed at dnsmasq in a mount namespace of its own:
+# the machine's /etc/resolv.conf is never touched.
+printf 'nameserver %s\noptions timeout:2 attempts:1\n' $DNS4 >"$work/resolv.conf"
+if run dns-getent unshare --mount --propagation private sh -c \
+	'mount --bind "$1" /etc/resolv.conf && exec getent ahostsv4 "$2"' sh "$work/resolv.conf" $OTHER &&
+   ! grep -q "^$OTHER4 " "$work/dns-getent.out"; then
+	fail "dns-getent" "getent ahostsv4 $OTHER: expected $OTHER4: $(oneline <"$work/dns-getent.out")"
+fi
+
+# Before any TLS: every name comes from a DNS answer.
+check_names names-dns "$API4 $API dns
+$API6 $API dns
+$OTHER4 $OTHER dns"
+
+expect dns-a '{"proto": "udp", "src": "'$C4'", "sport": '$DIG4_SPORT', "dst": "'$DNS4'", "dport": 53,
+	"packets": [1, 1], "src_name": null, "dst_name": null,
+	"app": {"dns": {"qname": "'$API'", "qtype": "A", "response": true, "rcode": 0, "answers": ["'$API4'"]}}}'
+expect dns-aaaa '{"proto": "udp", "src": "'$C6'", "sport": '$DIG6_SPORT', "dst": "'$DNS6'", "dport": 53,
+	"packets": [1, 1], "src_name": null, "dst_name": null,
+	"app": {"dns": {"qname": "'$API'", "qtype": "AAAA", "response": true, "rcode": 0, "answers": ["'$API6'"]}}}'
+expect dns-getent '{"proto": "udp", "src": "'$C4'", "dst": "'$DNS4'", "dport": 53,
+	"packets": [1, 1], "src_name": null, "dst_name": null,
+	"app": {"dns": {"qname": "'$OTHER'", "qtype": "A", "response": true, "rcode": 0, "answers": ["'$OTHER4'"]}}}'
+
+# ---- HTTP and HTTPS: the connections take the names just learned ----------------------
+
+curl_opts=(-sS --noproxy '*' --max-time 10 -o /dev/null -w '%{http_code}\n')
+if run http curl "${curl_opts[@]}" --local-port $HTTP_SPORT --resolve "$API:$HTTP_PORT:$API4" \
+	"http://$API:$HTTP_PORT/hello?x=1" && [ "$(cat "$work/http.out")" != 200 ]; then
+	fail "http" "curl http://$API:$HTTP_PORT/hello?x=1: expected status 200, got $(oneline <"$work/http.out")"
+fi
+if run http-other curl "${curl_opts[@]}" --local-port $HTTP_OTHER_SPORT --resolve "$OTHER:$HTTP_PORT:$OTHER4" \
+	"http://$OTHER:$HTTP_PORT/" && [ "$(cat "$work/http-other.out")" != 200 ]; then
+	fail "http-other" "curl http://$OTHER:$HTTP_PORT/: expected status 200, got $(oneline <"$work/http-other.out")"
+fi
+if run https curl "${curl_opts[@]}" -k --local-port $HTTPS_SPORT --resolve "$API:$HTTPS_PORT:$API4" \
+	"https://$API:$HTTPS_PORT/" && [ "$(cat "$work/https.out")" != 200 ]; then
+	fail "https" "curl https://$API:$HTTPS_PORT/: expected status 200, got $(oneline <"$work/https.out")"
+fi
+if run https-v6 curl "${curl_opts[@]}" -k --local-port $HTTPS6_SPORT --resolve "$API:$HTTPS_PORT:[$API6]" \
+	"https://$API:$HTTPS_PORT/" && [ "$(cat "$work/https-v6.out")" != 200 ]; then
+	fail "https-v6" "curl -6 https://$API:$HTTPS_PORT/: expected status 200, got $(oneline <"$work/https-v6.out")"
+fi
+# A name known from the SNI alone: the first connection teaches it, the
+# second is created knowing it.
+for n in 1 2; do
+	sport_var=SCLIENT${n}_SPORT
+	cs=tls-sni
+	[ $n -eq 2 ] && cs=tls-sni-named
+	run $cs openssl s_client -connect $SNI4:$HTTPS_PORT -bind "$C4:${!sport_var}" \
+		-servername $SNI_ONLY -brief </dev/null
+done
+
+http_conn() {	# the connection's own record: no app, the name of its peer
+	echo '{"proto": "tcp", "src": "'$1'", "sport": '$2', "dst": "'$3'", "dport": '$4',
+	"src_name": null, "dst_name": '$5', "app": null}'
+}
+expect http '{"proto": "tcp", "src": "'$C4'", "sport": '$HTTP_SPORT', "dst": "'$API4'", "dport": '$HTTP_PORT',
+	"src_name": null, "dst_name": "'$API'",
+	"app": {"http": {"method": "GET", "uri": "/hello?x=1", "host": "'$API:$HTTP_PORT'"}}}'
+expect http-conn "$(http_conn $C4 $HTTP_SPORT $API4 $HTTP_PORT "\"$API\"")"
+expect http-other '{"proto": "tcp", "src": "'$C4'", "sport": '$HTTP_OTHER_SPORT', "dst": "'$OTHER4'", "dport": '$HTTP_PORT',
+	"src_name": null, "dst_name": "'$OTHER'",
+	"app": {"http": {"method": "GET", "uri": "/", "host": "'$OTHER:$HTTP_PORT'"}}}'
+expect http-other-conn "$(http_conn $C4 $HTTP_OTHER_SPORT $OTHER4 $HTTP_PORT "\"$OTHER\"")"
+# TLS 1.3 (772): OpenSSL 3 offers it by default.
+expect https '{"proto": "tcp", "src": "'$C4'", "sport": '$HTTPS_SPORT', "dst": "'$API4'", "dport": '$HTTPS_PORT',
+	"src_name": null, "dst_name": "'$API'",
+	"app": {"tls": {"sni": "'$API'", "versions": {"has": [772]}}}}'
+expect https-v6 '{"proto": "tcp", "src": "'$C6'", "sport": '$HTTPS6_SPORT', "dst": "'$API6'", "dport": '$HTTPS_PORT',
+	"src_name": null, "dst_name": "'$API'",
+	"app": {"tls": {"sni": "'$API'", "versions": {"has": [772]}}}}'
+expect tls-sni '{"proto": "tcp", "src": "'$C4'", "sport": '$SCLIENT1_SPORT', "dst": "'$SNI4'", "dport": '$HTTPS_PORT',
+	"src_name": null, "dst_name": null,
+	"app": {"tls": {"sni": "'$SNI_ONLY'", "versions": {"has": [772]}}}}'
+expect tls-sni-named '{"proto": "tcp", "src": "'$C4'", "sport": '$SCLIENT2_SPORT', "dst": "'$SNI4'", "dport": '$HTTPS_PORT',
+	"src_name": null, "dst_name": "'$SNI_ONLY'",
+	"app": {"tls": {"sni": "'$SNI_ONLY'", "versions": {"has": [772]}}}}'
+
+# ---- CoAP ----------------------------------------------------------------------------------
+
+# No such resource: the server answers 4.04, the request's URI shows all the same.
+coap_opts=(-m get -B 5)
+run coap "$COAP_CLIENT" "${coap_opts[@]}" -p $COAP_SPORT -T $COAP_TOKEN "coap://$DNS4/some/path"
+# Uri-Host (option 3) as a proxy-aware client would send it.
+run coap-v6 "$COAP_CLIENT" "${coap_opts[@]}" -p $COAP6_SPORT -T $COAP6_TOKEN -O "3,$API" \
+	"coap://[$DNS6]/v6/path"
+expect coap '{"proto": "udp", "src": "'$C4'", "sport": '$COAP_SPORT', "dst": "'$DNS4'", "dport": '$COAP_PORT',
+	"packets": [1, 1], "src_name": null, "dst_name": null,
+	"app": {"coap": {"type": "CON", "code": "0.01", "uri": "/some/path", "host": null,
+		"message_id": "*", "token": "'$(hex $COAP_TOKEN)'"}}}'
+expect coap-v6 '{"proto": "udp", "src": "'$C6'", "sport": '$COAP6_SPORT', "dst": "'$DNS6'", "dport": '$COAP_PORT',
+	"packets": [1, 1], "src_name": null, "dst_name": null,
+	"app": {"coap": {"type": "CON", "code": "0.01", "uri": "/v6/path", "host": "'$API'",
+		"message_id": "*", "token": "'$(hex $COAP6_TOKEN)'"}}}'
+
+[ "$traffic_ok" -eq 1 ] && pass "traffic"
+sleep 0.3	# the last ACK of a TCP close may still be on its way
+
+# ---- the records ---------------------------------------------------------------------------
+
+printf '%s' "$expect" >"$work/expect"
+if in_c "$CLI" --pin-dir "$PIN" flows --json >"$work/flows.json" 2>"$work/flows.err"; then
+	python3 "$HELPER" records "$work/flows.json" "$work/expect" >"$work/records.out" 2>&1
+	while read -r cs problem; do
+		if [ "$problem" = ok ]; then pass "$cs"; else fail "$cs" "$problem"; fi
+	done <"$work/records.out"
+	grep -q '^stray ' "$work/records.out" ||
+		fail "records" "the helper failed: $(oneline <"$work/records.out")"
+else
+	fail "records" "iotprof flows --json failed: $(oneline <"$work/flows.err")"
+fi
+
+# The SNIs relinked the addresses of the HTTPS servers: the last word wins.
+check_names names "$API4 $API sni
+$API6 $API sni
+$OTHER4 $OTHER dns
+$SNI4 $SNI_ONLY sni"
+
+if "$CLI" --help 2>&1 | grep -q '^ *dns '; then
+	in_c "$CLI" --pin-dir "$PIN" dns list >"$work/dns-list.out" 2>&1
+	note "iotprof dns list: $(oneline <"$work/dns-list.out")"
+fi
+in_c "$CLI" --pin-dir "$PIN" stats >"$work/stats" 2>&1
+note "stats: $(grep -E '^(app_|names_|flows_created|flow_errors)' "$work/stats" | oneline)"
+
+# ---- detach -------------------------------------------------------------------------------------
+
+if in_c "$LOAD" --pin-dir "$PIN" --detach >"$work/detach.out" 2>&1 &&
+   grep -q '^veth-c: detached' "$work/detach.out" && [ ! -e "$PIN" ]; then
+	pass "detach"
+else
+	fail "detach" "iotprof-load --detach: $(oneline <"$work/detach.out"); pins: $(find "$PIN" 2>/dev/null | oneline)"
+fi
+
+[ "$failures" -eq 0 ]
