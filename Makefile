@@ -27,8 +27,8 @@ LIB_OBJS := $(LIB_SRCS:%=$(BUILD)/user/%.o)
 CLI_OBJS := $(BUILD)/user/iotprof.o $(BUILD)/user/cmd_flows.o $(BUILD)/user/cmd_state.o \
 	    $(BUILD)/user/cmd_dns.o
 
-TEST_BINS := $(BUILD)/selftests/test_parse $(BUILD)/selftests/test_user
-TOOL_BINS := $(BUILD)/tools/bench_xdp
+TEST_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/test_*.c))
+TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELETONS)

@@ -114,8 +114,8 @@ flow_account(const struct pkt_meta *m, const struct app_scratch *app, __u32 epoc
 		if (app->app.kind == IOTPROF_APP_TLS && app->name_id)
 			f->name_id[dir == IOTPROF_DIR_FWD ? IOTPROF_DIR_REV : IOTPROF_DIR_FWD] = app->name_id;
 	}
-	__sync_fetch_and_add(&f->packets[dir], 1);
-	__sync_fetch_and_add(&f->bytes[dir], wire_len);
+	__sync_fetch_and_add(&f->packets[dir], 1 + m->extra_packets);
+	__sync_fetch_and_add(&f->bytes[dir], wire_len + m->extra_bytes);
 	f->last_ns = now;
 	f->tcp_flags[dir] |= m->tcp_flags;	/* flags only ever gain bits */
 	f->flags |= flow_flags;

@@ -81,7 +81,7 @@ static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 		flow_flags |= IOTPROF_FLOW_F_FRAGMENTS;
 	}
 	if (m->frag == FRAG_LATER) {
-		if (!frag_recall_ports(m)) {
+		if (!frag_recall_ports(m, p->len)) {
 			stat_inc(IOTPROF_STAT_FRAG_ORPHAN);
 			return;
 		}

@@ -27,12 +27,16 @@ struct pkt_meta {
 	__u32 payload_off;	/* first byte after the L4 header */
 	__u32 l3_end;		/* end of the IP datagram (excludes Ethernet padding) */
 	__u32 frag_id;
+	__u32 extra_packets;	/* later fragments that came first and count with this one */
+	__u64 extra_bytes;
 	__u16 sport;
 	__u16 dport;
 	__u8  family;		/* 4 or 6 */
 	__u8  proto;
 	__u8  frag;		/* enum frag_kind */
 	__u8  tcp_flags;
+	__u8  frag_proto;	/* the protocol number that keys the fragment map */
+	__u8  pad[7];
 };
 
 #endif

@@ -23,13 +23,24 @@ static __always_inline int parse_ipv4(const struct pkt *p, struct pkt_meta *m)
 		return PARSE_TRUNCATED;
 	ihl = ip.ihl * 4;
 	tot_len = bpf_ntohs(ip.tot_len);
+	/* Total length 0: a TSO/GSO packet handed to TC before segmentation;
+	 * the frame's own length bounds it. */
+	if (tot_len == 0)
+		tot_len = p->len > m->l3_off ? p->len - m->l3_off : 0;
 	if (ip.version != 4 || ihl < sizeof(ip) || tot_len < ihl)
 		return PARSE_MALFORMED;
+	if (ihl > sizeof(ip)) {		/* the options must be there too */
+		__u8 last;
+
+		if (pkt_load(p, m->l3_off + ihl - 1, &last, 1))
+			return PARSE_TRUNCATED;
+	}
 
 	m->family = 4;
 	m->src.w[0] = ip.saddr;
 	m->dst.w[0] = ip.daddr;
 	m->proto = ip.protocol;
+	m->frag_proto = ip.protocol;
 	m->l4_off = m->l3_off + ihl;
 	m->l3_end = m->l3_off + tot_len;
 	m->frag_id = bpf_ntohs(ip.id);
@@ -65,6 +76,9 @@ static __always_inline int parse_ipv6(const struct pkt *p, struct pkt_meta *m)
 	__builtin_memcpy(m->src.b, &ip6.saddr, 16);
 	__builtin_memcpy(m->dst.b, &ip6.daddr, 16);
 	m->l3_end = off + bpf_ntohs(ip6.payload_len);
+	/* Payload length 0: a jumbogram or a GSO packet; the frame bounds it. */
+	if (ip6.payload_len == 0)
+		m->l3_end = p->len;
 	nexthdr = ip6.nexthdr;
 
 #pragma unroll
@@ -90,6 +104,7 @@ static __always_inline int parse_ipv6(const struct pkt *p, struct pkt_meta *m)
 			if (pkt_load(p, off, &ext, sizeof(ext)))
 				return PARSE_TRUNCATED;
 			nexthdr = ext.nexthdr;
+			m->frag_proto = ext.nexthdr;
 			off += sizeof(ext);
 			fo = bpf_ntohs(ext.frag_off);
 			m->frag_id = bpf_ntohl(ext.frag_id);
@@ -105,6 +120,8 @@ static __always_inline int parse_ipv6(const struct pkt *p, struct pkt_meta *m)
 		default:
 			goto done;
 		}
+		if (off > m->l3_end)	/* the header reaches past the datagram */
+			return PARSE_MALFORMED;
 		/* Through map memory: every path into the next step looks the
 		 * same to the verifier (see handle_packet()). */
 		m->l4_off = off;

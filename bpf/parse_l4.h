@@ -30,6 +30,13 @@ struct icmp_fixed {
 	__be16 check;
 };
 
+/* The L4 header must lie inside the IP datagram: bytes beyond its end are
+ * Ethernet padding or a trailer, not ports. */
+static __always_inline bool l4_fits(const struct pkt_meta *m, __u32 len)
+{
+	return m->l4_off + len <= m->l3_end;
+}
+
 static __always_inline int parse_l4(const struct pkt *p, struct pkt_meta *m)
 {
 	switch (m->proto) {
@@ -39,6 +46,8 @@ static __always_inline int parse_l4(const struct pkt *p, struct pkt_meta *m)
 
 		if (pkt_load(p, m->l4_off, &tcp, sizeof(tcp)))
 			return PARSE_TRUNCATED;
+		if (!l4_fits(m, sizeof(tcp)))
+			return PARSE_MALFORMED;
 		doff = (tcp.doff_res >> 4) * 4;
 		if (doff < sizeof(tcp))
 			return PARSE_MALFORMED;
@@ -53,6 +62,8 @@ static __always_inline int parse_l4(const struct pkt *p, struct pkt_meta *m)
 
 		if (pkt_load(p, m->l4_off, &udp, sizeof(udp)))
 			return PARSE_TRUNCATED;
+		if (!l4_fits(m, sizeof(udp)))
+			return PARSE_MALFORMED;
 		m->sport = bpf_ntohs(udp.source);
 		m->dport = bpf_ntohs(udp.dest);
 		m->payload_off = m->l4_off + sizeof(udp);
@@ -64,6 +75,8 @@ static __always_inline int parse_l4(const struct pkt *p, struct pkt_meta *m)
 
 		if (pkt_load(p, m->l4_off, &icmp, sizeof(icmp)))
 			return PARSE_TRUNCATED;
+		if (!l4_fits(m, sizeof(icmp)))
+			return PARSE_MALFORMED;
 		m->payload_off = m->l4_off + sizeof(icmp);
 		return 0;
 	}

@@ -198,19 +198,26 @@ struct iotprof_name_string {
 /* ---- IP fragments ----------------------------------------------------- */
 
 /* The first fragment of a datagram leaves its ports here so that later
- * fragments, which carry no L4 header, count to the same flow. */
+ * fragments, which carry no L4 header, count to the same flow.  Later
+ * fragments that arrive before the first wait here as a count, and join
+ * the flow when the first one comes. */
 struct iotprof_frag_key {
 	__u8  src[16];
 	__u8  dst[16];
 	__u32 id;		/* IPv4 identification or IPv6 fragment id */
 	__u8  family;
-	__u8  proto;
+	__u8  proto;		/* IPv4 protocol, or the IPv6 Fragment header's next header */
 	__u16 pad;
 };
 
 struct iotprof_frag {
 	__u16 sport;
 	__u16 dport;
+	__u8  l4_proto;		/* the datagram's transport protocol */
+	__u8  first_seen;	/* ports and l4_proto are known */
+	__u16 pad;
+	__u32 pending_packets;	/* later fragments that came before the first */
+	__u64 pending_bytes;
 };
 
 /* ---- watch list ------------------------------------------------------- */
@@ -253,7 +260,7 @@ enum iotprof_stat {
 	IOTPROF_STAT_TRUNCATED,		/* header cut short: nothing recorded */
 	IOTPROF_STAT_MALFORMED,		/* impossible header values */
 	IOTPROF_STAT_FRAGMENTS,		/* IP fragments seen */
-	IOTPROF_STAT_FRAG_ORPHAN,	/* later fragment whose first was not seen */
+	IOTPROF_STAT_FRAG_ORPHAN,	/* later fragment before its first: waits for it */
 	IOTPROF_STAT_FLOW_CREATED,	/* new flow records (evictions = created - live) */
 	IOTPROF_STAT_FLOW_ERROR,	/* flow record could not be inserted */
 	IOTPROF_STAT_FORWARDED_EGRESS,	/* TC egress packets skipped: forwarded, seen at XDP */

@@ -307,6 +307,91 @@ static void test_ipv6_fragments(void)
 	offline_close(r);
 }
 
+static void test_fragment_overtakes_first(void)
+{
+	struct offline_run *r = run_open(NULL, 0);
+	struct pkt_buf p = {};
+	struct flow_table t;
+	const struct flow_entry *e;
+
+	/* The last fragment arrives first... */
+	pb_eth(&p, 0x0800);
+	pb_ipv4(&p, "198.51.100.1", "198.51.100.2", 17, 0x5151, 1480 / 8, 0);
+	pb_put(&p, NULL, 200);
+	pb_finish(&p);
+	feed(r, &p);
+	/* ...then the first. */
+	p.len = 0;
+	pb_eth(&p, 0x0800);
+	pb_ipv4(&p, "198.51.100.1", "198.51.100.2", 17, 0x5151, 0x2000, 0);
+	pb_udp(&p, 7000, 7001, 1680);
+	pb_put(&p, NULL, 1472);
+	pb_finish(&p);
+	feed(r, &p);
+	t = table_of(r);
+	e = find_flow(&t, 17, "198.51.100.1", 7000, "198.51.100.2", 7001, NULL);
+	if (EXPECT(e != NULL, "datagram's flow not found")) {
+		EXPECT_EQ(e->val.packets[0], 2, "the early fragment joins its datagram");
+		EXPECT_EQ(e->val.bytes[0], 14 + 20 + 200 + 14 + 20 + 8 + 1472, "bytes of both");
+	}
+	EXPECT_EQ(t.n, 1, "records");
+	flows_free(&t);
+	offline_close(r);
+}
+
+static void test_ipv6_fragment_then_extension(void)
+{
+	struct offline_run *r = run_open(NULL, 0);
+	struct pkt_buf p = {};
+	struct flow_table t;
+	const struct flow_entry *e;
+
+	/* Fragment header, then destination options, then UDP: the later
+	 * fragment stops at the Fragment header, and must still find it. */
+	pb_eth(&p, 0x86DD);
+	pb_ipv6(&p, "2001:db8::a", "2001:db8::b", 44);
+	pb_ipv6_frag(&p, 60, 0, 1, 99);
+	pb_ipv6_ext(&p, 17, 0);
+	pb_udp(&p, 4000, 4001, 1200);
+	pb_put(&p, NULL, 1000);
+	pb_finish(&p);
+	feed(r, &p);
+	p.len = 0;
+	pb_eth(&p, 0x86DD);
+	pb_ipv6(&p, "2001:db8::a", "2001:db8::b", 44);
+	pb_ipv6_frag(&p, 60, 1016 / 8, 0, 99);
+	pb_put(&p, NULL, 200);
+	pb_finish(&p);
+	feed(r, &p);
+	t = table_of(r);
+	e = find_flow(&t, 17, "2001:db8::a", 4000, "2001:db8::b", 4001, NULL);
+	if (EXPECT(e != NULL, "flow not found"))
+		EXPECT_EQ(e->val.packets[0], 2, "both fragments");
+	flows_free(&t);
+	offline_close(r);
+}
+
+static void test_l4_header_in_padding(void)
+{
+	struct offline_run *r = run_open(NULL, 0);
+	struct pkt_buf p = {};
+	struct flow_table t;
+
+	/* IPv4 says 24 bytes: only 4 bytes of UDP; the rest of the 60-byte
+	 * frame is Ethernet padding, not a UDP header. */
+	pb_eth(&p, 0x0800);
+	pb_ipv4(&p, "10.0.0.1", "10.0.0.2", 17, 1, 0, 0);
+	pb_udp(&p, 7, 8, 0);
+	pb_put(&p, NULL, 18);
+	p.b[p.ip_off + 3] = 24;		/* total length */
+	feed(r, &p);
+	t = table_of(r);
+	EXPECT_EQ(t.n, 0, "no record from padding bytes");
+	EXPECT_EQ(stat_of(r, IOTPROF_STAT_MALFORMED), 1, "malformed counter");
+	flows_free(&t);
+	offline_close(r);
+}
+
 static void test_icmp_and_others(void)
 {
 	struct offline_run *r = run_open(NULL, 0);
@@ -546,6 +631,9 @@ int main(void)
 	RUN(test_ipv6_ext_chain_bound);
 	RUN(test_ipv4_fragments);
 	RUN(test_ipv6_fragments);
+	RUN(test_fragment_overtakes_first);
+	RUN(test_ipv6_fragment_then_extension);
+	RUN(test_l4_header_in_padding);
 	RUN(test_icmp_and_others);
 	RUN(test_truncation_tcp_ipv6);
 	RUN(test_truncation_udp_ipv4_vlan);

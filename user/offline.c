@@ -29,7 +29,12 @@ struct offline_run *offline_open(const struct offline_opts *o)
 	if (!r)
 		return NULL;
 	r->skel = progs_open(NULL, o->flows);
-	if (!r->skel || progs_load(r->skel))
+	if (!r->skel)
+		goto fail;
+	/* Offline runs only the XDP program: verifying TC too would double
+	 * the start-up time for nothing. */
+	bpf_program__set_autoload(r->skel->progs.iotprof_tc_egress, false);
+	if (progs_load(r->skel))
 		goto fail;
 	r->prog_fd = bpf_program__fd(r->skel->progs.iotprof_xdp);
 
