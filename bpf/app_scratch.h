@@ -25,12 +25,6 @@ _Static_assert((IOTPROF_APP_SCAN_MAX & APP_MASK) == 0, "scan size must be a powe
  * would be tracked precisely and walked step by step, past the verifier's
  * limits.
  */
-enum copy_target {
-	COPY_COAP_URI,
-	COPY_COAP_HOST,
-	COPY_TLS_SNI,
-};
-
 struct dns_name_walk {
 	__u32 base;		/* where the DNS message starts in the buffer */
 	__u32 pos;		/* next byte to read, relative to base */
@@ -62,17 +56,27 @@ struct http_walk {
 	__u8  pad[2];
 };
 
+#define COAP_SEGS_MAX 16	/* Uri-Path segments kept */
+
 struct coap_walk {
 	__u32 pos;
 	__u32 number;		/* option number so far (deltas add up) */
 	__u32 uri_out;
-	__u32 host_out;
+	__u32 host_off;		/* Uri-Host value: where and how long */
+	__u32 host_len;
+	__u32 n_seg;
+	__u32 seg;		/* copying: current segment */
+	__u32 seg_pos;		/* copying: next byte of it, 0 = its "/" first */
+	__u32 seg_off[COAP_SEGS_MAX];	/* Uri-Path values */
+	__u32 seg_len[COAP_SEGS_MAX];
 	__u8  bad;
 	__u8  cut;
 	__u8  pad[2];
 };
 
 struct tls_walk {
+	__u32 sni_off;		/* server name: where and how long */
+	__u32 sni_len;
 	__u32 pos;
 	__u32 end;		/* end of the extensions block */
 	__u32 vpos;		/* supported_versions: next entry */
@@ -89,7 +93,7 @@ struct copy_walk {
 	__u32 out;		/* next position in the target */
 	__u32 out_max;		/* room in the target, the NUL excluded */
 	__u32 hash;		/* FNV-1a of the lower-case bytes copied */
-	__u8  target;		/* enum copy_target */
+	__u32 dst_off;		/* COPY_TO(the target string) */
 	__u8  printable;	/* refuse bytes outside 0x21..0x7e */
 	__u8  cut;		/* stopped at out_max */
 	__u8  ran_out;		/* stopped at the end of the buffer */
@@ -153,45 +157,52 @@ static __always_inline __u8 ascii_lower(__u8 c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* Copying a field out of the buffer, one byte per bpf_loop step: a plain
- * loop of 255 steps inside another loop's callback is more than the
- * verifier will walk. */
-
+/* Copying a field out of the buffer into one of the 256-byte strings of
+ * struct iotprof_app, named by its offset: one path for every target.
+ * COPY_CHUNK bytes per bpf_loop step. */
+_Static_assert(IOTPROF_URI_MAX == IOTPROF_NAME_MAX, "copy targets share one size");
+#define COPY_TO(field) ((__u32)__builtin_offsetof(struct iotprof_app, field))
+#define COPY_CHUNK 1	/* more per step costs the verifier far more than it saves */
 
 static long copy_step(__u32 i, void *ctx)
 {
 	struct app_scratch *s = scratch_get();
 	struct copy_walk *w;
+	__u32 at, dst;
 	__u8 c;
 
 	if (!s)
 		return 1;
 	w = &s->copy;
-	if (i >= w->n)
-		return 1;
-	if (w->from + i >= s->len) {
-		w->ran_out = 1;
-		return 1;
+	for (int k = 0; k < COPY_CHUNK; k++) {
+		at = i * COPY_CHUNK + k;
+		if (at >= w->n)
+			return 1;
+		if (w->from + at >= s->len) {
+			w->ran_out = 1;
+			return 1;
+		}
+		if (w->out >= w->out_max) {
+			w->cut = 1;
+			return 1;
+		}
+		c = sb(s, w->from + at);
+		if (w->printable && (c < 0x21 || c > 0x7E)) {
+			w->bad = 1;
+			return 1;
+		}
+		dst = w->dst_off;
+		if (dst > sizeof(struct iotprof_app) - IOTPROF_NAME_MAX)
+			return 1;
+		((__u8 *)&s->app)[dst + (w->out & (IOTPROF_NAME_MAX - 1))] = c;
+		w->out++;
+		w->hash = fnv_step(w->hash, c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
-	if (w->out >= w->out_max) {
-		w->cut = 1;
-		return 1;
-	}
-	c = sb(s, w->from + i);
-	if (w->printable && (c < 0x21 || c > 0x7E)) {
-		w->bad = 1;
-		return 1;
-	}
-	if (w->target == COPY_COAP_URI)
-		s->app.coap.uri[w->out & (IOTPROF_URI_MAX - 1)] = c;
-	else if (w->target == COPY_COAP_HOST)
-		s->app.coap.host[w->out & (IOTPROF_NAME_MAX - 1)] = c;
-	else
-		s->app.tls.sni[w->out & (IOTPROF_NAME_MAX - 1)] = c;
-	w->out++;
-	w->hash = fnv_step(w->hash, c >= 'A' && c <= 'Z' ? c + 32 : c);
 	return 0;
 }
+
+/* bpf_loop steps that copy_step needs for n bytes. */
+#define COPY_STEPS(n) (((n) + COPY_CHUNK - 1) / COPY_CHUNK)
 
 /* Copies the payload (at most IOTPROF_APP_SCAN_MAX bytes of it) into s.
  * Returns the number of bytes copied, or 0 when there is no payload. */

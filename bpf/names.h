@@ -18,8 +18,12 @@ static __always_inline void name_link(__u8 family, const __u8 *addr, __u32 id, _
 {
 	struct iotprof_name_key k = { .family = family };
 	struct iotprof_name v = { .id = id, .source = source, .updated_ns = now };
+	struct iotprof_name *old;
 
 	__builtin_memcpy(k.addr, addr, 16);
+	old = bpf_map_lookup_elem(&names, &k);
+	if (old && old->id == id && old->source == source)	/* the usual case */
+		return;
 	if (bpf_map_update_elem(&names, &k, &v, BPF_ANY) == 0)
 		stat_inc(IOTPROF_STAT_NAMES_LEARNED);
 }
@@ -32,14 +36,16 @@ static __noinline void names_learn(const struct pkt_meta *m, struct app_scratch 
 		return;
 	if (s->app.kind == IOTPROF_APP_DNS && s->app.dns.response && s->app.dns.n_answers &&
 	    s->app.dns.rcode == 0) {
-		bpf_map_update_elem(&name_strings, &s->name_id, s->app.dns.qname, BPF_ANY);
+		/* The first spelling of a name stays: ids ignore case, and
+		 * a later "API.Example.com" must not rename every flow. */
+		bpf_map_update_elem(&name_strings, &s->name_id, s->app.dns.qname, BPF_NOEXIST);
 #pragma unroll
 		for (int i = 0; i < IOTPROF_DNS_ANSWERS_MAX; i++)
 			if (i < s->app.dns.n_answers)
 				name_link(s->app.dns.answer_family[i], s->app.dns.answers[i],
 					  s->name_id, IOTPROF_NAME_DNS, now);
 	} else if (s->app.kind == IOTPROF_APP_TLS && s->app.tls.sni[0]) {
-		bpf_map_update_elem(&name_strings, &s->name_id, s->app.tls.sni, BPF_ANY);
+		bpf_map_update_elem(&name_strings, &s->name_id, s->app.tls.sni, BPF_NOEXIST);
 		name_link(m->family, m->dst.b, s->name_id, IOTPROF_NAME_SNI, now);
 	}
 }

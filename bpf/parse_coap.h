@@ -62,27 +62,54 @@ static long coap_option_step(__u32 i, void *ctx)
 		return 1;
 	}
 	w->number += delta;
-	if (w->number == COAP_OPT_URI_PATH || w->number == COAP_OPT_URI_HOST) {
-		struct copy_walk *c = &s->copy;
+	if (w->number == COAP_OPT_URI_PATH) {
+		__u32 n = w->n_seg;
 
-		*c = (struct copy_walk){ .from = pos, .n = len };
-		if (w->number == COAP_OPT_URI_PATH) {
-			if (w->uri_out < IOTPROF_URI_MAX - 1)
-				s->app.coap.uri[w->uri_out++ & (IOTPROF_URI_MAX - 1)] = '/';
-			c->target = COPY_COAP_URI;
-			c->out = w->uri_out;
-			c->out_max = IOTPROF_URI_MAX - 1;
+		if (n < COAP_SEGS_MAX) {
+			w->seg_off[n & (COAP_SEGS_MAX - 1)] = pos;
+			w->seg_len[n & (COAP_SEGS_MAX - 1)] = len;
+			w->n_seg = n + 1;
 		} else {
-			c->target = COPY_COAP_HOST;
-			c->out_max = IOTPROF_NAME_MAX - 1;
-		}
-		bpf_loop(len, copy_step, NULL, 0);
-		if (c->cut)
 			w->cut = 1;
-		if (w->number == COAP_OPT_URI_PATH)
-			w->uri_out = c->out;
+		}
+	} else if (w->number == COAP_OPT_URI_HOST) {
+		w->host_off = pos;
+		w->host_len = len;
 	}
 	w->pos = pos + len;
+	return 0;
+}
+
+/* The Uri-Path segments into the URI, one byte per step: "/" and the
+ * segment's bytes, segment after segment. */
+static long coap_path_step(__u32 i, void *ctx)
+{
+	struct app_scratch *s = scratch_get();
+	struct coap_walk *w;
+	__u32 seg, pos, out;
+	__u8 c;
+
+	if (!s)
+		return 1;
+	w = &s->walk.coap;
+	seg = w->seg;
+	if (seg >= w->n_seg)
+		return 1;
+	pos = w->seg_pos;
+	if (pos > w->seg_len[seg & (COAP_SEGS_MAX - 1)]) {
+		w->seg = seg + 1;
+		w->seg_pos = 0;
+		return 0;
+	}
+	out = w->uri_out;
+	if (out >= IOTPROF_URI_MAX - 1) {
+		w->cut = 1;
+		return 1;
+	}
+	c = pos ? sb(s, w->seg_off[seg & (COAP_SEGS_MAX - 1)] + pos - 1) : '/';
+	s->app.coap.uri[out & (IOTPROF_URI_MAX - 1)] = c;
+	w->uri_out = out + 1;
+	w->seg_pos = pos + 1;
 	return 0;
 }
 
@@ -115,6 +142,15 @@ static __noinline int parse_coap(void)
 	bpf_loop(IOTPROF_COAP_OPT_SCAN_MAX, coap_option_step, NULL, 0);
 	if (s->walk.coap.bad)
 		return -1;
+	bpf_loop(IOTPROF_URI_MAX + 2 * COAP_SEGS_MAX, coap_path_step, NULL, 0);
+	if (s->walk.coap.host_len) {
+		s->copy = (struct copy_walk){ .from = s->walk.coap.host_off, .n = s->walk.coap.host_len,
+					      .out_max = IOTPROF_NAME_MAX - 1,
+					      .dst_off = COPY_TO(coap.host) };
+		bpf_loop(COPY_STEPS(IOTPROF_NAME_MAX), copy_step, NULL, 0);
+		if (s->copy.cut)
+			s->walk.coap.cut = 1;
+	}
 	if (s->walk.coap.cut)
 		s->app.flags |= IOTPROF_APP_F_TRUNCATED;
 	if (!tkl) {

@@ -4,7 +4,7 @@
  * question's name and type, the response flag and rcode, and in responses
  * up to IOTPROF_DNS_ANSWERS_MAX A/AAAA answers from the answer section.
  *
- * Names are walked label by label in a bpf_loop (one step per byte), with
+ * Names are walked in a bpf_loop, one byte per step, with
  * compression pointers followed only backwards (so no loop), and refused
  * when longer than 255 bytes on the wire or when a label type is not
  * defined.  The exchange's identity is the hash of the lower-case name and
@@ -17,7 +17,7 @@
 
 #define DNS_HDR_LEN     12
 #define DNS_NAME_WIRE_MAX 255
-#define DNS_NAME_STEPS  (DNS_NAME_WIRE_MAX + 2 * 16)	/* bytes + pointer jumps */
+#define DNS_NAME_STEPS  (DNS_NAME_WIRE_MAX + 16)	/* bytes + pointer jumps */
 #define DNS_TYPE_A      1
 #define DNS_TYPE_AAAA   28
 

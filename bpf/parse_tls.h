@@ -39,18 +39,8 @@ static __always_inline void tls_server_name(struct app_scratch *s, struct tls_wa
 		w->bad = 1;
 		return;
 	}
-	s->copy = (struct copy_walk){ .from = at + 5, .n = name_len, .out_max = IOTPROF_NAME_MAX - 1,
-				      .hash = FNV_SEED, .target = COPY_TLS_SNI, .printable = 1 };
-	bpf_loop(name_len, copy_step, NULL, 0);
-	if (s->copy.bad) {	/* a host name is printable ASCII */
-		w->bad = 1;
-		return;
-	}
-	if (s->copy.cut)
-		s->app.flags |= IOTPROF_APP_F_TRUNCATED;
-	if (s->copy.ran_out)
-		s->app.flags |= IOTPROF_APP_F_INCOMPLETE;
-	s->name_id = s->copy.hash ?: 1;
+	w->sni_off = at + 5;	/* copied after the walk: no loop inside a loop */
+	w->sni_len = name_len;
 	w->found_sni = 1;
 }
 
@@ -151,6 +141,19 @@ static __noinline int parse_tls(void)
 	bpf_loop(IOTPROF_TLS_EXT_SCAN_MAX, tls_extension_step, NULL, 0);
 	if (w->bad)
 		return -1;
+	if (w->found_sni) {
+		s->copy = (struct copy_walk){ .from = w->sni_off, .n = w->sni_len,
+					      .out_max = IOTPROF_NAME_MAX - 1, .hash = FNV_SEED,
+					      .dst_off = COPY_TO(tls.sni), .printable = 1 };
+		bpf_loop(COPY_STEPS(IOTPROF_NAME_MAX), copy_step, NULL, 0);
+		if (s->copy.bad)	/* a host name is printable ASCII */
+			return -1;
+		if (s->copy.cut)
+			s->app.flags |= IOTPROF_APP_F_TRUNCATED;
+		if (s->copy.ran_out)
+			s->app.flags |= IOTPROF_APP_F_INCOMPLETE;
+		s->name_id = s->copy.hash ?: 1;
+	}
 	s->app.kind = IOTPROF_APP_TLS;
 	if (!w->found_sni && w->ran_out)
 		s->app.flags |= IOTPROF_APP_F_INCOMPLETE;

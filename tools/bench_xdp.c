@@ -15,7 +15,7 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "offline.h"
-#include "pktbuild.h"
+#include "appbuild.h"
 #include "progs.h"
 #include "xdp_pass.skel.h"
 
@@ -106,6 +106,65 @@ static int verifier_report(void)
 	return 0;
 }
 
+static void dns_query(struct pkt_buf *p)
+{
+	static struct pkt_buf msg;
+
+	ab_dns_query(&msg, 0x1234, "use1-api.tplinkra.com", 1);
+	ab_wrap(p, 17, "192.168.1.135", 40000, "192.168.1.1", 53, msg.b, msg.len);
+}
+
+/* A response carrying 8 A answers, the most the record keeps. */
+static void dns_response8(struct pkt_buf *p)
+{
+	static struct pkt_buf msg;
+
+	msg.len = 0;
+	ab_dns_hdr(&msg, 0x1234, AB_DNS_QR | AB_DNS_RD | AB_DNS_RA, 1, 8, 0, 0);
+	ab_dns_question(&msg, "use1-api.tplinkra.com", 1);
+	for (int i = 0; i < 8; i++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "52.3.101.%d", 160 + i);
+		ab_dns_addr_rr(&msg, 12, a);
+	}
+	ab_wrap(p, 17, "192.168.1.1", 53, "192.168.1.135", 40000, msg.b, msg.len);
+}
+
+/* A ClientHello of about 512 bytes: SNI after a padding extension. */
+static void tls_hello(struct pkt_buf *p)
+{
+	static const uint16_t versions[] = { 0x0a0a, 0x0304, 0x0303 };
+	static struct pkt_buf msg;
+	struct ab_hello h = { .sni = "use1-api.tplinkra.com", .sid_len = 32,
+			      .versions = versions, .n_versions = 3, .pad_before = 300 };
+
+	ab_tls_client_hello(&msg, &h);
+	ab_wrap(p, 6, "192.168.1.135", 43234, "52.3.101.168", 443, msg.b, msg.len);
+}
+
+static void http_get(struct pkt_buf *p)
+{
+	static const char req[] = "GET /api/v1/device/state?id=8006 HTTP/1.1\r\n"
+				  "Host: api.vendor.example\r\nUser-Agent: iot/1.0\r\n"
+				  "Accept: */*\r\n\r\n";
+
+	ab_wrap(p, 6, "192.168.1.135", 43235, "52.3.101.169", 80, req, sizeof(req) - 1);
+}
+
+static void coap_get(struct pkt_buf *p)
+{
+	static const uint8_t token[4] = { 1, 2, 3, 4 };
+	static struct pkt_buf msg;
+	uint32_t last = 0;
+
+	ab_coap_hdr(&msg, AB_COAP_CON, AB_COAP_GET, 0x4242, token, sizeof(token));
+	ab_coap_str(&msg, &last, 3, "hub.local");
+	ab_coap_str(&msg, &last, 11, "lights");
+	ab_coap_str(&msg, &last, 11, "kitchen");
+	ab_wrap(p, 17, "192.168.1.20", 40001, "192.168.1.40", 5683, msg.b, msg.len);
+}
+
 int main(int argc, char **argv)
 {
 	__u32 repeat = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
@@ -116,6 +175,11 @@ int main(int argc, char **argv)
 		{ "TCP/IPv4 data (512 B)", tcp4_data },
 		{ "UDP/IPv4 (NTP-sized)", udp4 },
 		{ "TCP/IPv6 data (512 B)", tcp6_data },
+		{ "DNS query", dns_query },
+		{ "DNS response, 8 answers", dns_response8 },
+		{ "TLS ClientHello (~512 B)", tls_hello },
+		{ "HTTP GET request", http_get },
+		{ "CoAP GET request", coap_get },
 	};
 	static struct pkt_buf p;
 

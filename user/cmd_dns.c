@@ -36,6 +36,16 @@ int cmd_dns(int argc, char **argv, const char *pin_dir)
 		pr_warn("dns import: no file given");
 		return 2;
 	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[1], "list") && strcmp(argv[i], "--json")) {
+			pr_warn("dns list: unexpected argument '%s'", argv[i]);
+			return 2;
+		}
+	}
 	names_fd = pins_open_map(pin_dir, IOTPROF_MAP_NAMES, true);
 	strings_fd = pins_open_map(pin_dir, IOTPROF_MAP_NAME_STRINGS, true);
 	if (names_fd < 0 || strings_fd < 0)
