@@ -57,7 +57,7 @@ $(BUILD)/iotprof: $(CLI_OBJS) $(LIB_OBJS)
 $(BUILD)/selftests/%: selftests/%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(SKELETONS) | $(BUILD)/selftests
 	$(CC) $(CFLAGS) -Iselftests $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
-$(BUILD)/tools/%: tools/%.c $(LIB_OBJS) $(SKELETONS) | $(BUILD)/tools
+$(BUILD)/tools/%: tools/%.c $(wildcard tools/*.h selftests/*.h) $(LIB_OBJS) $(SKELETONS) | $(BUILD)/tools
 	$(CC) $(CFLAGS) -Iselftests $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
 # vmlinux.h is committed; this regenerates it from the running kernel.

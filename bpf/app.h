@@ -9,7 +9,8 @@
  *
  * IP fragments are not parsed: the payload of one fragment is not the
  * message.  Nothing is parsed from packets without payload, and the cheap
- * checks come before the payload is copied, so bulk data costs two bytes.
+ * checks come before the payload is copied, so bulk data costs an 8-byte
+ * look.
  */
 #ifndef IOTPROF_BPF_APP_H
 #define IOTPROF_BPF_APP_H
@@ -41,7 +42,8 @@ static __always_inline bool either_port(const struct pkt_meta *m, __u16 port)
 
 static __always_inline enum app_guess app_guess(const struct pkt *p, const struct pkt_meta *m)
 {
-	__u8 first[2];
+	__u8 first[8];
+	__u64 word = 0;
 
 	if (m->frag != FRAG_NONE || m->payload_off >= m->l3_end || m->payload_off >= p->cap_len)
 		return GUESS_NONE;
@@ -56,11 +58,17 @@ static __always_inline enum app_guess app_guess(const struct pkt *p, const struc
 		return GUESS_NONE;
 	if (either_port(m, PORT_DNS))
 		return GUESS_DNS_TCP;
+	/* A ClientHello or a request line is longer than 8 bytes; a server's
+	 * records, responses and opaque data are turned away here, before
+	 * any copy. */
 	if (pkt_load(p, m->payload_off, first, sizeof(first)))
 		return GUESS_NONE;
-	if (first[0] == TLS_CONTENT_HANDSHAKE && first[1] == 3)
+	if (first[0] == TLS_CONTENT_HANDSHAKE && first[1] == 3 && first[5] == TLS_CLIENT_HELLO)
 		return GUESS_TLS;
-	if (first[0] >= 'A' && first[0] <= 'Z')
+#pragma unroll
+	for (int k = 0; k < 8; k++)
+		word |= (__u64)first[k] << (8 * k);
+	if (http_method_len_of(word))
 		return GUESS_HTTP;
 	return GUESS_NONE;
 }

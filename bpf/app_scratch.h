@@ -42,6 +42,8 @@ struct dns_name_walk {
 struct dns_rr_walk {
 	__u32 base;
 	__u32 pos;		/* relative to base */
+	__u32 questions_left;	/* further questions to step over first */
+	__u32 answers_left;
 	__u8  n;		/* answers kept */
 	__u8  stop;
 	__u8  pad[2];
@@ -51,7 +53,7 @@ struct http_walk {
 	__u32 pos;
 	__u32 out;
 	__u32 hash;
-	__u8  done;		/* met the end of the field */
+	__u8  done;		/* met the end of the field: 1 a space, 2 a line end */
 	__u8  bad;
 	__u8  pad[2];
 };

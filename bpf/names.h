@@ -44,7 +44,9 @@ static __noinline void names_learn(const struct pkt_meta *m, struct app_scratch 
 			if (i < s->app.dns.n_answers)
 				name_link(s->app.dns.answer_family[i], s->app.dns.answers[i],
 					  s->name_id, IOTPROF_NAME_DNS, now);
-	} else if (s->app.kind == IOTPROF_APP_TLS && s->app.tls.sni[0]) {
+	} else if (s->app.kind == IOTPROF_APP_TLS && s->app.tls.sni[0] &&
+		   !(s->app.flags & (IOTPROF_APP_F_INCOMPLETE | IOTPROF_APP_F_TRUNCATED))) {
+		/* a cut SNI is not the server's name */
 		bpf_map_update_elem(&name_strings, &s->name_id, s->app.tls.sni, BPF_NOEXIST);
 		name_link(m->family, m->dst.b, s->name_id, IOTPROF_NAME_SNI, now);
 	}

@@ -107,6 +107,10 @@ static long coap_path_step(__u32 i, void *ctx)
 		return 1;
 	}
 	c = pos ? sb(s, w->seg_off[seg & (COAP_SEGS_MAX - 1)] + pos - 1) : '/';
+	if (c == 0) {		/* a NUL cannot be printed: not a path we keep */
+		w->bad = 1;
+		return 1;
+	}
 	s->app.coap.uri[out & (IOTPROF_URI_MAX - 1)] = c;
 	w->uri_out = out + 1;
 	w->seg_pos = pos + 1;
@@ -124,6 +128,9 @@ static __noinline int parse_coap(void)
 	b0 = sb(s, 0);
 	tkl = b0 & 0xF;
 	if (b0 >> 6 != 1 || tkl > 8 || 4 + tkl > s->len)
+		return -1;
+	/* An empty message (code 0.00) is 4 bytes, nothing more (RFC 7252 4.1). */
+	if (sb(s, 1) == 0 && s->len != 4)
 		return -1;
 	s->app.kind = IOTPROF_APP_COAP;
 	s->app.coap.version = 1;
@@ -143,6 +150,8 @@ static __noinline int parse_coap(void)
 	if (s->walk.coap.bad)
 		return -1;
 	bpf_loop(IOTPROF_URI_MAX + 2 * COAP_SEGS_MAX, coap_path_step, NULL, 0);
+	if (s->walk.coap.bad)
+		return -1;
 	if (s->walk.coap.host_len) {
 		s->copy = (struct copy_walk){ .from = s->walk.coap.host_off, .n = s->walk.coap.host_len,
 					      .out_max = IOTPROF_NAME_MAX - 1,

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * DNS over UDP (53, mDNS 5353) and TCP (a 2-byte length first): the first
- * question's name and type, the response flag and rcode, and in responses
- * up to IOTPROF_DNS_ANSWERS_MAX A/AAAA answers from the answer section.
+ * question's name and type, the response flag and rcode, and up to
+ * IOTPROF_DNS_ANSWERS_MAX A/AAAA answers from the answer section (more are
+ * flagged truncated).  An mDNS announcement has no question: its first
+ * answer's owner name and type stand in for one.
  *
  * Names are walked in a bpf_loop, one byte per step, with
  * compression pointers followed only backwards (so no loop), and refused
  * when longer than 255 bytes on the wire or when a label type is not
- * defined.  The exchange's identity is the hash of the lower-case name and
- * the type, so a response counts to its query's record.
+ * defined.  The exchange's identity is the hash of the lower-case name, the
+ * type and the transaction id, so a response counts to its query's record
+ * and each query a device repeats from one port is an exchange of its own.
  */
 #ifndef IOTPROF_BPF_PARSE_DNS_H
 #define IOTPROF_BPF_PARSE_DNS_H
@@ -18,6 +21,7 @@
 #define DNS_HDR_LEN     12
 #define DNS_NAME_WIRE_MAX 255
 #define DNS_NAME_STEPS  (DNS_NAME_WIRE_MAX + 16)	/* bytes + pointer jumps */
+#define DNS_QUESTIONS_SKIP_MAX 16	/* further questions stepped over */
 #define DNS_TYPE_A      1
 #define DNS_TYPE_AAAA   28
 
@@ -40,6 +44,10 @@ static long dns_name_step(__u32 i, void *ctx)
 	c = sb(s, at);
 	if (w->left == 0) {
 		if (c == 0) {
+			if (w->wire + 1 > DNS_NAME_WIRE_MAX) {	/* the root label counts too */
+				w->bad = 1;
+				return 1;
+			}
 			if (!w->jumped)
 				w->end = w->pos + 1;
 			w->done = 1;
@@ -55,8 +63,9 @@ static long dns_name_step(__u32 i, void *ctx)
 			target = (__u32)(c & 0x3F) << 8 | sb(s, at + 1);
 			if (!w->jumped)
 				w->end = w->pos + 2;
-			/* Only backwards: every pointer chain ends. */
-			if (target >= w->pos) {
+			/* Only backwards, and not into the header: every pointer
+			 * chain ends, on a name. */
+			if (target >= w->pos || target < DNS_HDR_LEN) {
 				w->bad = 1;
 				return 1;
 			}
@@ -82,7 +91,9 @@ static long dns_name_step(__u32 i, void *ctx)
 		w->pos++;
 		return 0;
 	}
-	if (c == 0) {			/* a NUL cannot be part of a name we print */
+	/* A NUL cannot be printed, and a dot inside a label would make the name
+	 * read as another (and take its id). */
+	if (c == 0 || c == '.') {
 		w->bad = 1;
 		return 1;
 	}
@@ -96,8 +107,9 @@ static long dns_name_step(__u32 i, void *ctx)
 }
 
 
-/* One resource record of the answer section: skip its owner name, keep
- * its address if it is an A or AAAA record. */
+/* One record after the first question: a further question (name and 4
+ * bytes) while questions are left, then the answer section's records,
+ * whose addresses are kept when they are A or AAAA. */
 static long dns_rr_step(__u32 i, void *ctx)
 {
 	struct app_scratch *s = scratch_get();
@@ -131,6 +143,16 @@ static long dns_rr_step(__u32 i, void *ctx)
 		}
 		at += c + 1;
 	}
+	if (w->questions_left) {
+		w->questions_left--;
+		w->pos = at + 4 - w->base;
+		return 0;
+	}
+	if (!w->answers_left) {
+		w->stop = 1;
+		return 1;
+	}
+	w->answers_left--;
 	if (at + 10 > s->len) {
 		w->stop = 1;
 		return 1;
@@ -143,6 +165,9 @@ static long dns_rr_step(__u32 i, void *ctx)
 		return 1;
 	}
 	n = w->n;
+	if (((type == DNS_TYPE_A && rdlen == 4) || (type == DNS_TYPE_AAAA && rdlen == 16)) &&
+	    n >= IOTPROF_DNS_ANSWERS_MAX)
+		s->app.flags |= IOTPROF_APP_F_TRUNCATED;
 	if (n < IOTPROF_DNS_ANSWERS_MAX && ((type == DNS_TYPE_A && rdlen == 4) ||
 					     (type == DNS_TYPE_AAAA && rdlen == 16))) {
 		__u8 *dst = s->app.dns.answers[n & (IOTPROF_DNS_ANSWERS_MAX - 1)];
@@ -163,16 +188,21 @@ static long dns_rr_step(__u32 i, void *ctx)
 static __noinline int parse_dns(__u32 base)
 {
 	struct app_scratch *s = scratch_get();
-	__u16 flags, qdcount, ancount;
-	__u32 at, end, out, hash;
+	__u16 flags, qdcount, ancount, txid;
+	__u32 at, end, out, hash, rr_pos;
 	__u8 n;
 
 	if (!s || base + DNS_HDR_LEN > s->len)
 		return -1;
+	txid = sb16(s, base);
 	flags = sb16(s, base + 2);
 	qdcount = sb16(s, base + 4);
 	ancount = sb16(s, base + 6);
-	if (qdcount == 0 || (flags & 0x7800) > 0x2800)	/* opcodes 0-5 only */
+	if ((flags & 0x7800) > 0x2800)	/* opcodes 0-5 only */
+		return -1;
+	/* No question: only an announcement (a response with answers) says
+	 * anything, through its first answer. */
+	if (qdcount == 0 && (!(flags >> 15) || ancount == 0))
 		return -1;
 
 	s->walk.dns_name = (struct dns_name_walk){ .base = base, .pos = DNS_HDR_LEN, .hash = FNV_SEED };
@@ -191,12 +221,20 @@ static __noinline int parse_dns(__u32 base)
 	s->app.dns.response = flags >> 15;
 	s->app.dns.rcode = flags & 0xF;
 	s->name_id = hash ?: 1;
-	s->id = fnv_step(fnv_step(hash, s->app.dns.qtype >> 8), s->app.dns.qtype & 0xFF);
+	hash = fnv_step(fnv_step(hash, s->app.dns.qtype >> 8), s->app.dns.qtype & 0xFF);
+	s->id = fnv_step(fnv_step(hash, txid >> 8), txid & 0xFF);
 
-	if (s->app.dns.response && ancount) {
-		s->walk.dns_rr = (struct dns_rr_walk){ .base = base, .pos = end + 4 };
-		bpf_loop(ancount < IOTPROF_DNS_RR_SCAN_MAX ? ancount : IOTPROF_DNS_RR_SCAN_MAX,
-			 dns_rr_step, NULL, 0);
+	if (ancount) {
+		/* Announcement: the answers begin with the record just read. */
+		rr_pos = qdcount ? end + 4 : DNS_HDR_LEN;
+		s->walk.dns_rr = (struct dns_rr_walk){
+			.base = base, .pos = rr_pos,
+			.questions_left = qdcount > 1 ? (qdcount - 1 < DNS_QUESTIONS_SKIP_MAX ?
+							 qdcount - 1 : DNS_QUESTIONS_SKIP_MAX) : 0,
+			.answers_left = ancount < IOTPROF_DNS_RR_SCAN_MAX ? ancount
+									  : IOTPROF_DNS_RR_SCAN_MAX,
+		};
+		bpf_loop(DNS_QUESTIONS_SKIP_MAX + IOTPROF_DNS_RR_SCAN_MAX, dns_rr_step, NULL, 0);
 		n = s->walk.dns_rr.n;
 		s->app.dns.n_answers = n < IOTPROF_DNS_ANSWERS_MAX ? n : IOTPROF_DNS_ANSWERS_MAX;
 	}

@@ -34,9 +34,19 @@ static const struct http_method http_methods[] = {
 	{ HTTP_M('P', 'A', 'T', 'C', 'H', ' ', 0, 0), 5 },
 	{ HTTP_M('C', 'O', 'N', 'N', 'E', 'C', 'T', ' '), 7 },
 	{ HTTP_M('T', 'R', 'A', 'C', 'E', ' ', 0, 0), 5 },
+	{ HTTP_M('N', 'O', 'T', 'I', 'F', 'Y', ' ', 0), 6 },	/* UPnP events */
 };
 
-/* Returns the method's length when the payload starts with "METHOD ". */
+/* The method's length when the 8 bytes (little-endian) start "METHOD ". */
+static __always_inline int http_method_len_of(__u64 word)
+{
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(http_methods) / sizeof(http_methods[0])); i++)
+		if ((word & HTTP_MASK(http_methods[i].len + 1)) == http_methods[i].word)
+			return http_methods[i].len;
+	return 0;
+}
+
 static __always_inline int http_method_len(const struct app_scratch *s)
 {
 	__u64 word = 0;
@@ -46,11 +56,7 @@ static __always_inline int http_method_len(const struct app_scratch *s)
 #pragma unroll
 	for (int k = 0; k < 8; k++)
 		word |= (__u64)sb(s, k) << (8 * k);
-#pragma unroll
-	for (int i = 0; i < (int)(sizeof(http_methods) / sizeof(http_methods[0])); i++)
-		if ((word & HTTP_MASK(http_methods[i].len + 1)) == http_methods[i].word)
-			return http_methods[i].len;
-	return 0;
+	return http_method_len_of(word);
 }
 
 static long http_uri_step(__u32 i, void *ctx)
@@ -67,6 +73,10 @@ static long http_uri_step(__u32 i, void *ctx)
 	c = sb(s, w->pos);
 	if (c == ' ') {
 		w->done = 1;
+		return 1;
+	}
+	if (c == '\r' || c == '\n') {	/* "GET /x" CRLF: a request without a version */
+		w->done = 2;
 		return 1;
 	}
 	if (c < 0x21 || c == 0x7F) {	/* no URI holds control characters */
@@ -161,14 +171,21 @@ static __noinline int parse_http(void)
 	bpf_loop(IOTPROF_URI_MAX, http_uri_step, NULL, 0);
 	if (w->bad || w->out == 0)
 		return -1;
-	if (w->done) {
-		/* " HTTP/1." must follow a whole URI. */
+	if (w->done == 1) {
+		/* " HTTP/1." follows a whole URI, as far as the segment goes. */
+		static const char version[8] = " HTTP/1.";
+
 		v = w->pos;
-		if (v + 8 > s->len || sb(s, v + 1) != 'H' || sb(s, v + 2) != 'T' ||
-		    sb(s, v + 3) != 'T' || sb(s, v + 4) != 'P' || sb(s, v + 5) != '/' ||
-		    sb(s, v + 6) != '1' || sb(s, v + 7) != '.')
-			return -1;
-	} else {
+#pragma unroll
+		for (int k = 1; k < 8; k++) {
+			if (v + k >= s->len) {
+				s->app.flags |= IOTPROF_APP_F_INCOMPLETE;
+				break;
+			}
+			if (sb(s, v + k) != (__u8)version[k])
+				return -1;
+		}
+	} else if (!w->done) {
 		s->app.flags |= w->out >= IOTPROF_URI_MAX - 1 ? IOTPROF_APP_F_TRUNCATED
 							      : IOTPROF_APP_F_INCOMPLETE;
 	}

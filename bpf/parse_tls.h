@@ -30,7 +30,15 @@ static __always_inline void tls_server_name(struct app_scratch *s, struct tls_wa
 	__u32 name_len;
 
 	/* server_name_list: u16 length, then entries of u8 type, u16 length. */
-	if (len < 5 || at + 5 > s->len || sb(s, at + 2) != 0) {
+	if (len < 5) {
+		w->bad = 1;
+		return;
+	}
+	if (at + 5 > s->len) {		/* the segment ends inside the list's header */
+		w->ran_out = 1;
+		return;
+	}
+	if (sb(s, at + 2) != 0) {
 		w->bad = 1;
 		return;
 	}
@@ -152,7 +160,9 @@ static __noinline int parse_tls(void)
 			s->app.flags |= IOTPROF_APP_F_TRUNCATED;
 		if (s->copy.ran_out)
 			s->app.flags |= IOTPROF_APP_F_INCOMPLETE;
-		s->name_id = s->copy.hash ?: 1;
+		/* Only a whole name names the server. */
+		if (!s->copy.cut && !s->copy.ran_out)
+			s->name_id = s->copy.hash ?: 1;
 	}
 	s->app.kind = IOTPROF_APP_TLS;
 	if (!w->found_sni && w->ran_out)

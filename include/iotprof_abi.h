@@ -49,8 +49,8 @@
 #define IOTPROF_NAME_MAX        256	/* DNS name, TLS SNI, HTTP Host, incl. NUL */
 #define IOTPROF_URI_MAX         256	/* HTTP URI, CoAP Uri-Path, incl. NUL */
 #define IOTPROF_METHOD_MAX      16	/* HTTP method, incl. NUL */
-#define IOTPROF_DNS_ANSWERS_MAX 8	/* A/AAAA answers kept per response */
-#define IOTPROF_DNS_RR_SCAN_MAX 16	/* answer records walked per response */
+#define IOTPROF_DNS_ANSWERS_MAX 16	/* A/AAAA answers kept per response (power of 2) */
+#define IOTPROF_DNS_RR_SCAN_MAX 32	/* answer records walked per response */
 #define IOTPROF_TLS_VERSIONS_MAX 8	/* supported_versions kept */
 #define IOTPROF_TLS_EXT_SCAN_MAX 64	/* extensions walked per ClientHello */
 #define IOTPROF_COAP_OPT_SCAN_MAX 32	/* options walked per CoAP message */

@@ -23,7 +23,7 @@
 static struct offline_run *R;
 static __u64 stats_base[IOTPROF_STAT__MAX];
 
-static void map_clear(int fd)
+static inline void map_clear(int fd)
 {
 	__u8 key[64];	/* the largest key, a flow key, is 40 bytes */
 
@@ -33,7 +33,7 @@ static void map_clear(int fd)
 }
 
 /* Starts a case: no flows, no names, statistics counted from here. */
-static void reset(void)
+static inline void reset(void)
 {
 	map_clear(offline_flows_fd(R));
 	map_clear(offline_names_fd(R));
@@ -41,7 +41,7 @@ static void reset(void)
 	stats_read(offline_stats_fd(R), stats_base);
 }
 
-static __u64 stat_delta(enum iotprof_stat which)
+static inline __u64 stat_delta(enum iotprof_stat which)
 {
 	__u64 s[IOTPROF_STAT__MAX];
 
@@ -50,18 +50,18 @@ static __u64 stat_delta(enum iotprof_stat which)
 }
 
 /* Feeds the first caplen bytes of a frame that was f->len long on the wire. */
-static void feed_cut(const struct pkt_buf *f, __u32 caplen)
+static inline void feed_cut(const struct pkt_buf *f, __u32 caplen)
 {
 	EXPECT(offline_feed_frame(R, f->b, caplen, f->len, 1000) == 0, "test_run failed");
 }
 
-static void feed(const struct pkt_buf *f)
+static inline void feed(const struct pkt_buf *f)
 {
 	feed_cut(f, f->len);
 }
 
 /* Wraps a payload into a frame and feeds it. */
-static void send_app(uint8_t proto, const char *src, uint16_t sport, const char *dst,
+static inline void send_app(uint8_t proto, const char *src, uint16_t sport, const char *dst,
 		     uint16_t dport, const struct pkt_buf *payload)
 {
 	struct pkt_buf f;
@@ -70,7 +70,7 @@ static void send_app(uint8_t proto, const char *src, uint16_t sport, const char 
 	feed(&f);
 }
 
-static struct flow_table table(void)
+static inline struct flow_table table(void)
 {
 	struct flow_table t = {};
 
@@ -80,7 +80,7 @@ static struct flow_table table(void)
 
 /* The n-th record (in map order) whose application kind is `kind`, NULL
  * when there are fewer; *count (if given) gets how many there are. */
-static const struct flow_entry *app_rec(const struct flow_table *t, __u8 kind, size_t n,
+static inline const struct flow_entry *app_rec(const struct flow_table *t, __u8 kind, size_t n,
 					size_t *count)
 {
 	const struct flow_entry *found = NULL;
@@ -98,7 +98,7 @@ static const struct flow_entry *app_rec(const struct flow_table *t, __u8 kind, s
 	return found;
 }
 
-static size_t app_count(const struct flow_table *t, __u8 kind)
+static inline size_t app_count(const struct flow_table *t, __u8 kind)
 {
 	size_t n;
 
@@ -107,7 +107,7 @@ static size_t app_count(const struct flow_table *t, __u8 kind)
 }
 
 /* The connection's own record (app_id 0) of a flow with this port. */
-static const struct flow_entry *conn_rec(const struct flow_table *t, __u16 port)
+static inline const struct flow_entry *conn_rec(const struct flow_table *t, __u16 port)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (t->v[i].key.app_id == 0 &&
@@ -117,7 +117,7 @@ static const struct flow_entry *conn_rec(const struct flow_table *t, __u16 port)
 }
 
 /* The name the names map gives an address, "" when none; *source too. */
-static const char *name_of_addr(const char *text, __u8 *source)
+static inline const char *name_of_addr(const char *text, __u8 *source)
 {
 	static struct iotprof_name_string str;
 	struct iotprof_name_key k = {};
@@ -136,7 +136,7 @@ static const char *name_of_addr(const char *text, __u8 *source)
 }
 
 /* The text of a name id, "" when unknown. */
-static const char *name_of_id(__u32 id)
+static inline const char *name_of_id(__u32 id)
 {
 	static struct iotprof_name_string str;
 
@@ -148,7 +148,7 @@ static const char *name_of_id(__u32 id)
 }
 
 /* Is a a prefix of b (both NUL-terminated within max)? */
-static bool str_prefix(const char *a, const char *b, size_t max)
+static inline bool str_prefix(const char *a, const char *b, size_t max)
 {
 	size_t la = strnlen(a, max), lb = strnlen(b, max);
 
@@ -160,7 +160,7 @@ static bool str_prefix(const char *a, const char *b, size_t max)
 	       (actual), (expected))
 
 /* A string of n copies of c (n < 1024). */
-static const char *repeat(char c, size_t n)
+static inline const char *repeat(char c, size_t n)
 {
 	static char buf[4][1024];
 	static int which;
@@ -171,9 +171,39 @@ static const char *repeat(char c, size_t n)
 	return s;
 }
 
+/* The device and the server of the TLS, HTTP and CoAP cases. */
+#define DEV "10.0.0.2"
+#define SRV "198.51.100.7"
+
+/* The one record of a kind after the packets fed since reset(). */
+static inline const struct flow_entry *only_rec(const struct flow_table *t, __u8 kind)
+{
+	size_t n;
+	const struct flow_entry *e = app_rec(t, kind, 0, &n);
+
+	EXPECT_EQ(n, 1, "records of the application");
+	return n == 1 ? e : NULL;
+}
+
+/* Sends one segment from DEV to SRV and expects it refused: no record of
+ * the kind, one rejection, the packet counted to its connection. */
+static inline void expect_app_rejected(__u8 kind, uint8_t proto, uint16_t dport,
+				       const struct pkt_buf *m, const char *what)
+{
+	struct flow_table t;
+
+	reset();
+	send_app(proto, DEV, 40000, SRV, dport, m);
+	t = table();
+	EXPECT(app_count(&t, kind) == 0, "%s: accepted", what);
+	EXPECT_EQ(stat_delta(IOTPROF_STAT_APP_REJECTED), 1, "rejections");
+	EXPECT_EQ(t.n, 1, "the packet still counts to its connection");
+	flows_free(&t);
+}
+
 /* Opens the program once.  Returns -1 to go on, or main's exit status
  * (0 when skipped: not root). */
-static int app_suite_open(const char *suite)
+static inline int app_suite_open(const char *suite)
 {
 	struct offline_opts o = { .flows = 4096 };
 

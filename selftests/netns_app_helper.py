@@ -4,6 +4,7 @@
 
   records FLOWS EXPECT      the application records of `iotprof flows --json`
   names NAMES STRINGS WANT  the names map, from `bpftool -j map dump pinned`
+  names-list LIST WANT      the names map, from `iotprof dns list --json`
 
 records: EXPECT holds one line per expected record, "CASE JSON": the JSON
 object gives the record's endpoints (proto, src, sport, dst, dport; sport
@@ -14,8 +15,8 @@ the same endpoints and the same app kind are matched with the records in
 order of first_ns, so a connection made twice is two lines.  Every record
 of the table must be expected: the rest are reported under the case "stray".
 
-names: WANT holds one line per expected entry, "ADDRESS NAME SOURCE"
-(SOURCE dns, sni or import); the map must hold exactly those.
+names, names-list: WANT holds one line per expected entry, "ADDRESS NAME
+SOURCE" (SOURCE dns, sni or import); the map must hold exactly those.
 
 Each prints one line per case, "CASE ok" or "CASE problem..."; the exit
 status is 1 when there is a problem.
@@ -131,9 +132,23 @@ def names(names_path, strings_path, want_path):
     for e in entries:
         k, v = e["key"], e["value"]
         raw = bytes(k["addr"][:4] if k["family"] == 4 else k["addr"])
-        addr = str(ipaddress.ip_address(raw))
-        got[addr] = (strings.get(v["id"], f"<id {v['id']} not in name_strings>"),
-                     SOURCES.get(v["source"], f"source {v['source']}"))
+        got[str(ipaddress.ip_address(raw))] = (
+            strings.get(v["id"], f"<id {v['id']} not in name_strings>"),
+            SOURCES.get(v["source"], f"source {v['source']}"))
+    return compare_names(got, want_path)
+
+
+def names_list(list_path, want_path):
+    got = {}
+    for e in load_lines(list_path):
+        addr = e["address"]
+        if addr in got:
+            return report([("names", f"{addr} listed twice")])
+        got[addr] = (e["name"], e["source"])
+    return compare_names(got, want_path)
+
+
+def compare_names(got, want_path):
     want = {}
     with open(want_path) as f:
         for line in f:
@@ -158,7 +173,7 @@ def report(results):
 
 
 if __name__ == "__main__":
-    cmds = {"records": records, "names": names}
+    cmds = {"records": records, "names": names, "names-list": names_list}
     try:
         sys.exit(cmds[sys.argv[1]](*sys.argv[2:]))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
