@@ -124,7 +124,53 @@ static __always_inline struct app_scratch *app_parse(const struct pkt *p, const 
 
 static __always_inline bool coap_is_request(const struct iotprof_app *a)
 {
-	return a->coap.code != 0 && (a->coap.code >> 5) == 0;
+	return coap_code_is_request(a->coap.code);
+}
+
+/* CoAP exchanges on one flow, by token: the identity of the latest request
+ * that used it, which its responses then count to. */
+struct coap_token_key {
+	__u8  addr_lo[16];
+	__u8  addr_hi[16];
+	__u16 port_lo;
+	__u16 port_hi;
+	__u8  family;
+	__u8  tkl;
+	__u8  token[8];
+	__u8  pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct coap_token_key);
+	__type(value, __u32);
+} coap_tokens SEC(".maps");
+
+/* The record key's app_id for this packet's exchange. */
+static __always_inline __u32 app_exchange_id(const struct iotprof_flow_key *k,
+					     const struct app_scratch *s)
+{
+	struct coap_token_key tk = {};
+	__u32 *known;
+
+	if (s->app.kind != IOTPROF_APP_COAP)
+		return s->id;
+	__builtin_memcpy(tk.addr_lo, k->addr_lo, 16);
+	__builtin_memcpy(tk.addr_hi, k->addr_hi, 16);
+	tk.port_lo = k->port_lo;
+	tk.port_hi = k->port_hi;
+	tk.family = k->family;
+	tk.tkl = s->app.coap.token_len;
+	__builtin_memcpy(tk.token, s->app.coap.token, 8);
+	if (coap_is_request(&s->app)) {
+		__u32 id = s->request_id ?: 1;
+
+		bpf_map_update_elem(&coap_tokens, &tk, &id, BPF_ANY);
+		return id;
+	}
+	known = bpf_map_lookup_elem(&coap_tokens, &tk);
+	return known ? *known : s->id;
 }
 
 /* Joins a packet's application data to the record it counts to. */

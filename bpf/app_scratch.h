@@ -36,7 +36,7 @@ struct dns_name_walk {
 	__u8  jumped;
 	__u8  done;
 	__u8  bad;
-	__u8  pad;
+	__u8  extra;		/* walking the further questions (see dns_questions.h) */
 };
 
 struct dns_rr_walk {
@@ -67,6 +67,7 @@ struct coap_walk {
 	__u32 host_off;		/* Uri-Host value: where and how long */
 	__u32 host_len;
 	__u32 n_seg;
+	__u32 path_hash;	/* FNV-1a of the path as copied */
 	__u32 seg;		/* copying: current segment */
 	__u32 seg_pos;		/* copying: next byte of it, 0 = its "/" first */
 	__u32 seg_off[COAP_SEGS_MAX];	/* Uri-Path values */
@@ -117,7 +118,18 @@ struct app_scratch {
 	__u32 len;		/* payload bytes in buf */
 	__u32 id;		/* the exchange's identity (app_id), 0 = the connection */
 	__u32 name_id;		/* id of the DNS query name or the SNI, 0 = none */
+	__u32 request_id;	/* CoAP request: its exchange's identity (see app_exchange_id) */
 	union app_walk walk;	/* the running parser's loop state */
+	/* DNS: the further questions of the message, each its own exchange */
+	__u32 dns_base;
+	__u32 dns_next_q;	/* first byte after the first question, relative */
+	__u32 dns_more_q;	/* further questions to record */
+	__u16 dns_txid;
+	__u8  dns_sender;	/* enum iotprof_side of the packet's sender */
+	__u8  pad1;
+	__u32 dns_epoch;
+	__u64 dns_now;
+	struct iotprof_flow_key dns_key;
 	struct copy_walk copy;	/* a field copy nested in a walk */
 };
 

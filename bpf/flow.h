@@ -83,14 +83,18 @@ flow_find_or_create(const struct iotprof_flow_key *k, __u8 sender, __u32 epoch, 
 }
 
 static __always_inline struct iotprof_flow *
-flow_account(const struct pkt_meta *m, const struct app_scratch *app, __u32 epoch, __u64 now,
+flow_account(const struct pkt_meta *m, struct app_scratch *app, __u32 epoch, __u64 now,
 	     __u32 wire_len, __u8 flow_flags)
 {
 	struct iotprof_flow_key k;
 	struct iotprof_flow *f;
 	__u8 sender, dir;
 
-	sender = flow_key_of(m, app ? app->id : 0, &k);
+	sender = flow_key_of(m, 0, &k);
+	if (app) {
+		k.app_id = app_exchange_id(&k, app);
+		app->dns_key = k;	/* for a DNS message's further questions */
+	}
 	f = flow_find_or_create(&k, sender, epoch, now);
 	if (!f)
 		return NULL;

@@ -45,6 +45,7 @@ static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 {
 	struct app_scratch *app = NULL;
 	struct iotprof_config *cfg;
+	struct iotprof_flow *f;
 	struct pkt_meta *m;
 	__u32 zero = 0;
 	__u64 now;
@@ -99,8 +100,16 @@ static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 	now = offline_input.now_ns ? offline_input.now_ns : bpf_ktime_get_ns();
 	if (app)
 		names_learn(m, app, now);
-	if (flow_account(m, app, cfg->epoch, now, p->len, flow_flags))
-		stat_inc(IOTPROF_STAT_RECORDED);
+	f = flow_account(m, app, cfg->epoch, now, p->len, flow_flags);
+	if (!f)
+		return;
+	stat_inc(IOTPROF_STAT_RECORDED);
+	if (app && app->app.kind == IOTPROF_APP_DNS && app->dns_more_q) {
+		app->dns_sender = f->initiator;
+		app->dns_epoch = cfg->epoch;
+		app->dns_now = now;
+		dns_record_more_questions();
+	}
 }
 
 SEC("xdp.frags")

@@ -112,9 +112,15 @@ static long coap_path_step(__u32 i, void *ctx)
 		return 1;
 	}
 	s->app.coap.uri[out & (IOTPROF_URI_MAX - 1)] = c;
+	w->path_hash = fnv_step(w->path_hash, c);
 	w->uri_out = out + 1;
 	w->seg_pos = pos + 1;
 	return 0;
+}
+
+static __always_inline bool coap_code_is_request(__u8 code)
+{
+	return code != 0 && (code >> 5) == 0;
 }
 
 static __noinline int parse_coap(void)
@@ -145,7 +151,7 @@ static __noinline int parse_coap(void)
 		}
 	}
 	/* An empty message (code 0.00) has neither token nor options. */
-	s->walk.coap = (struct coap_walk){ .pos = 4 + tkl };
+	s->walk.coap = (struct coap_walk){ .pos = 4 + tkl, .path_hash = FNV_SEED };
 	bpf_loop(IOTPROF_COAP_OPT_SCAN_MAX, coap_option_step, NULL, 0);
 	if (s->walk.coap.bad)
 		return -1;
@@ -167,6 +173,10 @@ static __noinline int parse_coap(void)
 		hash = fnv_step(hash, s->app.coap.message_id & 0xFF);
 	}
 	s->id = fnv_step(hash, tkl);
+	/* A request is its token, method and path: a client that reuses a
+	 * token for another request starts another exchange. */
+	if (coap_code_is_request(s->app.coap.code))
+		s->request_id = fnv_step(fnv_step(s->id ^ s->walk.coap.path_hash, s->app.coap.code), 1);
 	return 0;
 }
 

@@ -26,6 +26,15 @@
 #define DNS_TYPE_AAAA   28
 
 
+static __always_inline __u32 dns_exchange_id(__u32 name_hash, __u16 qtype, __u16 txid)
+{
+	__u32 h = fnv_step(fnv_step(name_hash, qtype >> 8), qtype & 0xFF);
+
+	return fnv_step(fnv_step(h, txid >> 8), txid & 0xFF) ?: 1;
+}
+
+#include "dns_questions.h"
+
 static long dns_name_step(__u32 i, void *ctx)
 {
 	struct app_scratch *s = scratch_get();
@@ -51,6 +60,8 @@ static long dns_name_step(__u32 i, void *ctx)
 			if (!w->jumped)
 				w->end = w->pos + 1;
 			w->done = 1;
+			if (w->extra)
+				return dns_question_done(s, w);
 			return 1;
 		}
 		if ((c & 0xC0) == 0xC0) {
@@ -219,10 +230,15 @@ static __noinline int parse_dns(__u32 base)
 	s->app.dns.qname[out & (IOTPROF_NAME_MAX - 1)] = 0;
 	s->app.dns.qtype = sb16(s, at);
 	s->app.dns.response = flags >> 15;
+	s->app.dns.announcement = qdcount == 0;
 	s->app.dns.rcode = flags & 0xF;
 	s->name_id = hash ?: 1;
-	hash = fnv_step(fnv_step(hash, s->app.dns.qtype >> 8), s->app.dns.qtype & 0xFF);
-	s->id = fnv_step(fnv_step(hash, txid >> 8), txid & 0xFF);
+	s->id = dns_exchange_id(hash, s->app.dns.qtype, txid);
+	s->dns_base = base;
+	s->dns_next_q = end + 4;
+	s->dns_more_q = qdcount > 1 ? (qdcount - 1 < DNS_QUESTIONS_SKIP_MAX ? qdcount - 1
+								 : DNS_QUESTIONS_SKIP_MAX) : 0;
+	s->dns_txid = txid;
 
 	if (ancount) {
 		/* Announcement: the answers begin with the record just read. */
@@ -239,6 +255,20 @@ static __noinline int parse_dns(__u32 base)
 		s->app.dns.n_answers = n < IOTPROF_DNS_ANSWERS_MAX ? n : IOTPROF_DNS_ANSWERS_MAX;
 	}
 	return 0;
+}
+
+/* Records the message's further questions (after its packet was counted to
+ * the first one's record, whose key and sides are in s). */
+static __noinline void dns_record_more_questions(void)
+{
+	struct app_scratch *s = scratch_get();
+
+	if (!s || !s->dns_more_q)
+		return;
+	s->walk.dns_name = (struct dns_name_walk){
+		.base = s->dns_base, .pos = s->dns_next_q, .hash = FNV_SEED, .extra = 1,
+	};
+	bpf_loop(DNS_NAME_STEPS * DNS_QUESTIONS_SKIP_MAX, dns_name_step, NULL, 0);
 }
 
 #endif

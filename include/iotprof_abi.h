@@ -104,7 +104,8 @@ struct iotprof_app_dns {
 	__u8  response;
 	__u8  rcode;
 	__u8  n_answers;
-	__u8  pad[3];
+	__u8  announcement;	/* no question (mDNS): qname/qtype are the first answer's */
+	__u8  pad[2];
 	__u8  answer_family[IOTPROF_DNS_ANSWERS_MAX];	/* 4 or 6 */
 	__u8  answers[IOTPROF_DNS_ANSWERS_MAX][16];
 };

@@ -305,7 +305,7 @@ static void test_dns_answers_bound(void)
 	flows_free(&t);
 }
 
-/* Only the first question is parsed, but the answers come after all of
+/* Every question is an exchange, and the answers come after all of
  * them: the second question (its name a pointer into the first) must be
  * skipped, not read as an answer. */
 static void test_dns_second_question(void)
@@ -329,11 +329,32 @@ static void test_dns_second_question(void)
 	ab_dns_addr_rr(&m, q2, addrs[1]);
 	dns_udp(&m, false, 40004);
 
+	/* One record per question: the packet counts to the first, whose
+	 * record holds the answers; the second is recorded with no packet. */
 	t = table();
-	e = app_rec(&t, IOTPROF_APP_DNS, 0, NULL);
-	if (EXPECT(e != NULL, "no DNS record")) {
-		EXPECT_STR(e->val.app.dns.qname, "a.example.com", "qname");
-		expect_answers(e, addrs, 2);
+	{
+		const struct flow_entry *first = NULL, *second = NULL;
+		size_t n;
+
+		for (size_t i = 0; app_rec(&t, IOTPROF_APP_DNS, i, &n); i++) {
+			e = app_rec(&t, IOTPROF_APP_DNS, i, NULL);
+			if (!strcmp(e->val.app.dns.qname, "a.example.com"))
+				first = e;
+			else if (!strcmp(e->val.app.dns.qname, "www.example.com"))
+				second = e;
+		}
+		EXPECT_EQ(n, 2, "DNS records, one per question");
+		if (EXPECT(first != NULL, "first question's record")) {
+			expect_answers(first, addrs, 2);
+			EXPECT_EQ(first->val.packets[0] + first->val.packets[1], 1,
+				  "the packet counts to the first question");
+		}
+		if (EXPECT(second != NULL, "second question's record")) {
+			EXPECT_EQ(second->val.app.dns.qtype, 28, "second question's type");
+			EXPECT_EQ(second->val.packets[0] + second->val.packets[1], 0,
+				  "no packet counted twice");
+			EXPECT(second->val.app.dns.response, "second question answered");
+		}
 	}
 	flows_free(&t);
 }
@@ -395,6 +416,33 @@ static void test_mdns(void)
 	flows_free(&t);
 }
 
+/* An mDNS announcement has no question: its first answer names it, the
+ * record says so, and the names map learns the address. */
+static void test_mdns_announcement(void)
+{
+	static const char *const addrs[] = { "192.168.1.77" };
+	const struct flow_entry *e;
+	struct flow_table t;
+	struct pkt_buf m = {};
+	uint32_t a;
+
+	reset();
+	ab_dns_hdr(&m, 0, AB_DNS_QR | 0x0400, 0, 1, 0, 0);
+	ab_dns_name(&m, "printer.local");
+	inet_pton(AF_INET, addrs[0], &a);
+	ab_dns_rr_tail(&m, 1, &a, 4);
+	send_app(17, "192.168.1.77", 5353, "224.0.0.251", 5353, &m);
+	t = table();
+	e = app_rec(&t, IOTPROF_APP_DNS, 0, NULL);
+	if (EXPECT(e != NULL, "no DNS record for the announcement")) {
+		EXPECT(e->val.app.dns.announcement, "flagged an announcement");
+		EXPECT_STR(e->val.app.dns.qname, "printer.local", "named by its first answer");
+		expect_answers(e, addrs, 1);
+	}
+	EXPECT_STR(name_of_addr(addrs[0], NULL), "printer.local", "names map");
+	flows_free(&t);
+}
+
 int main(void)
 {
 	int status = app_suite_open("bpf-app dns");
@@ -415,6 +463,7 @@ int main(void)
 	RUN(test_dns_second_question);
 	RUN(test_dns_over_tcp);
 	RUN(test_mdns);
+	RUN(test_mdns_announcement);
 	offline_close(R);
 	return check_state.cases_failed ? 1 : 0;
 }

@@ -319,6 +319,42 @@ static void test_coap_response_joins_request(void)
 	flows_free(&t);
 }
 
+/* A client that reuses a token for another request starts another
+ * exchange; the response goes to the request that used the token last. */
+static void test_coap_token_reuse(void)
+{
+	const struct flow_entry *get = NULL, *post = NULL;
+	struct flow_table t;
+	struct pkt_buf m;
+	uint32_t last;
+
+	reset();
+	coap_get(&m, NULL);
+	send_app(17, DEV, 40007, SRV, 5683, &m);
+	last = 0;
+	ab_coap_hdr(&m, AB_COAP_CON, 0x02, 0x1235, TOKEN, 4);	/* POST, same token */
+	ab_coap_str(&m, &last, 11, "c");
+	send_app(17, DEV, 40007, SRV, 5683, &m);
+	ab_coap_hdr(&m, AB_COAP_ACK, 0x44, 0x1235, TOKEN, 4);	/* 2.04 Changed */
+	send_app(17, SRV, 5683, DEV, 40007, &m);
+	t = table();
+	for (size_t i = 0; i < t.n; i++) {
+		const struct flow_entry *e = &t.v[i];
+
+		if (e->val.app.kind == IOTPROF_APP_COAP && e->val.app.coap.code == AB_COAP_GET)
+			get = e;
+		if (e->val.app.kind == IOTPROF_APP_COAP && e->val.app.coap.code == 0x02)
+			post = e;
+	}
+	EXPECT_EQ(app_count(&t, IOTPROF_APP_COAP), 2, "two exchanges on one token");
+	if (EXPECT(get && post, "GET and POST records"))  {
+		EXPECT_STR(post->val.app.coap.uri, "/c", "POST's URI");
+		EXPECT_EQ(get->val.packets[0] + get->val.packets[1], 1, "GET: its request only");
+		EXPECT_EQ(post->val.packets[1], 1, "the response counts to the POST");
+	}
+	flows_free(&t);
+}
+
 int main(void)
 {
 	int status = app_suite_open("bpf-app web");
@@ -336,6 +372,7 @@ int main(void)
 	RUN(test_coap_many_segments);
 	RUN(test_coap_invalid);
 	RUN(test_coap_response_joins_request);
+	RUN(test_coap_token_reuse);
 	offline_close(R);
 	return check_state.cases_failed ? 1 : 0;
 }

@@ -262,8 +262,13 @@ def engine_facts(path, beyond):
         flow = app and flow_key(r["proto"], r["src"], r["sport"], r["dst"], r["dport"])
         if "dns" in app:
             d = app["dns"]
-            ex = (flow, norm_ours(d["qname"]), d["qtype"])
-            dns_ex[ex] = []
+            if d.get("announcement"):
+                # No question on the wire: the record is named by its first
+                # answer, which tshark does not call a question.
+                ex = (flow, NO_QUESTION, None)
+            else:
+                ex = (flow, norm_ours(d["qname"]), d["qtype"])
+                dns_ex[ex] = []
             for ip in map(ipaddress.ip_address, d["answers"]):
                 answers[ex + (ip.version, ip.compressed)] = []
         t = app.get("tls")

@@ -73,7 +73,9 @@ static bool record_ok(const struct flow_entry *e, char *why)
 		BAD("ports on protocol %u", k->proto);
 	if (k->pad || v->initiator > 1 || v->flags & ~(IOTPROF_FLOW_F_FRAGMENTS | IOTPROF_FLOW_F_LOCAL_OUT))
 		BAD("key pad %u, initiator %u, flow flags 0x%x", k->pad, v->initiator, v->flags);
-	if (v->packets[0] + v->packets[1] == 0)
+	/* Only a DNS message's further questions are recorded without a
+	 * packet (it counts to the first question's record). */
+	if (v->packets[0] + v->packets[1] == 0 && a->kind != IOTPROF_APP_DNS)
 		BAD("no packets");
 	if (a->kind > IOTPROF_APP_COAP)
 		BAD("app kind %u", a->kind);
@@ -95,8 +97,10 @@ static bool record_ok(const struct flow_entry *e, char *why)
 		if (a->dns.n_answers > IOTPROF_DNS_ANSWERS_MAX || a->dns.response > 1 || a->dns.rcode > 15)
 			BAD("n_answers %u response %u rcode %u", a->dns.n_answers, a->dns.response,
 			    a->dns.rcode);
-		if (!a->dns.response && a->dns.n_answers)
-			BAD("answers in a query");
+		/* (A query may carry answers: mDNS known-answer suppression.) */
+		if (a->dns.announcement > 1 || (a->dns.announcement && !a->dns.response))
+			BAD("announcement %u in a %s", a->dns.announcement,
+			    a->dns.response ? "response" : "query");
 		for (int i = 0; i < a->dns.n_answers && i < IOTPROF_DNS_ANSWERS_MAX; i++) {
 			if (a->dns.answer_family[i] != 4 && a->dns.answer_family[i] != 6)
 				BAD("answer %d family %u", i, a->dns.answer_family[i]);

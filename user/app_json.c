@@ -59,6 +59,8 @@ static struct json_object *dns_json(const struct iotprof_app_dns *d)
 		json_object_array_add(answers, json_object_new_string(
 			addr_format(d->answers[i], d->answer_family[i], buf)));
 	json_object_object_add(o, "answers", answers);
+	if (d->announcement)
+		json_object_object_add(o, "announcement", json_object_new_boolean(1));
 	return o;
 }
 

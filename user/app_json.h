@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* A record's application data as the JSON "app" member:
- *   {"dns":{"qname","qtype","response","rcode","answers"}}
+ *   {"dns":{"qname","qtype","response","rcode","answers"}}, with
+ *     "announcement":true when the message had no question (mDNS) and
+ *     qname/qtype are those of its first answer
  *   {"tls":{"sni","versions"}}   {"http":{"method","uri","host"}}
  *   {"coap":{"type","code","uri","host","message_id","token"}}
  * with "truncated":true (a value was cut at its maximum) and
