@@ -20,6 +20,7 @@ static const struct helper_need helpers_needed[] = {
 	{ BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_load_bytes, "bpf_xdp_load_bytes (Linux 5.18)" },
 	{ BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_get_buff_len, "bpf_xdp_get_buff_len (Linux 5.18)" },
 	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_skb_load_bytes, "bpf_skb_load_bytes" },
+	{ BPF_PROG_TYPE_XDP, BPF_FUNC_loop, "bpf_loop (Linux 5.17)" },
 };
 
 int progs_check_kernel(void)
