@@ -59,11 +59,7 @@ work=
 cleaned=
 server_pids=()
 
-pass() { echo "PASS: $NAME $1"; }
-fail() { echo "FAIL: $NAME $1: $2"; failures=$((failures + 1)); }
-skip() { echo "SKIP: $NAME: $1"; exit 0; }
-note() { echo "# $NAME: $*"; }
-oneline() { tr '\n' ' ' | sed 's/  */ /g; s/ $//'; }
+. "$(dirname "$0")/netns_lib.sh"
 
 # Every command is bounded in time; background ones bound themselves.
 in_c() { timeout 20 nsenter --net="/run/netns/$NS_C" -- "$@"; }
@@ -78,19 +74,7 @@ cleanup() {
 	for pid in "${server_pids[@]}"; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
-	if [ -d "$PIN" ] && [ -e "/run/netns/$NS_C" ]; then
-		in_c "$LOAD" --pin-dir "$PIN" --detach >/dev/null 2>&1
-	fi
-	# Last resort when the loader could not: unpin by hand.  The directory
-	# is this run's own, so whatever is in it is ours.
-	if [ -d "$PIN" ]; then
-		rm -f -- "$PIN"/*
-		rmdir -- "$PIN" 2>/dev/null
-	fi
-	# Deleting the namespaces takes the veth pair and anything attached to it.
-	[ -e "/run/netns/$NS_C" ] && ip netns del "$NS_C" 2>/dev/null
-	[ -e "/run/netns/$NS_S" ] && ip netns del "$NS_S" 2>/dev/null
-	[ -n "$work" ] && rm -rf "$work"
+	teardown_home "$NS_C" "$NS_S" "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT

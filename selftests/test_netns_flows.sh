@@ -50,11 +50,7 @@ server_pid=
 capture_pid=
 cleaned=
 
-pass() { echo "PASS: $NAME $1"; }
-fail() { echo "FAIL: $NAME $1: $2"; failures=$((failures + 1)); }
-skip() { echo "SKIP: $NAME: $1"; exit 0; }
-note() { echo "# $NAME: $*"; }
-oneline() { tr '\n' ' ' | sed 's/  */ /g; s/ $//'; }
+. "$(dirname "$0")/netns_lib.sh"
 joined() { printf '%s; ' "$@" | sed 's/; $//'; }
 
 # Every command is bounded in time; background ones bound themselves.
@@ -67,19 +63,7 @@ cleanup() {
 	cleaned=1
 	[ -n "$capture_pid" ] && kill "$capture_pid" 2>/dev/null && wait "$capture_pid" 2>/dev/null
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-	if [ -d "$PIN" ] && [ -e "/run/netns/$NS_A" ]; then
-		in_a "$LOAD" --pin-dir "$PIN" --detach >/dev/null 2>&1
-	fi
-	# Last resort when the loader could not: unpin by hand.  The directory
-	# is this run's own, so whatever is in it is ours.
-	if [ -d "$PIN" ]; then
-		rm -f -- "$PIN"/*
-		rmdir -- "$PIN" 2>/dev/null
-	fi
-	# Deleting the namespaces takes the veth pair and anything attached to it.
-	[ -e "/run/netns/$NS_A" ] && ip netns del "$NS_A" 2>/dev/null
-	[ -e "/run/netns/$NS_B" ] && ip netns del "$NS_B" 2>/dev/null
-	[ -n "$work" ] && rm -rf "$work"
+	teardown_home "$NS_A" "$NS_B" "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT

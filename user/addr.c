@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "addr.h"
+#include "log.h"
 
 int addr_parse_ip(const char *text, __u8 out[16], __u8 *family)
 {
@@ -47,6 +48,27 @@ int addr_parse_watch(const char *text, struct iotprof_watch_key *key)
 	else
 		return -EINVAL;
 	*key = k;
+	return 0;
+}
+
+int addr_parse_watch_list(const char *option, char *list, struct iotprof_watch_key *keys,
+			  size_t max, size_t *n, bool *all)
+{
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		if (all && !strcmp(tok, "all")) {
+			*all = true;
+			continue;
+		}
+		if (*n == max) {
+			pr_warn("%s: more than %zu addresses", option, max);
+			return -EINVAL;
+		}
+		if (addr_parse_watch(tok, &keys[*n])) {
+			pr_warn("%s: '%s' is not an IPv4, IPv6 or MAC address", option, tok);
+			return -EINVAL;
+		}
+		(*n)++;
+	}
 	return 0;
 }
 

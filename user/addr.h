@@ -13,6 +13,12 @@
  * Returns 0, or -EINVAL with nothing written. */
 int addr_parse_watch(const char *text, struct iotprof_watch_key *key);
 
+/* Parses "ADDR[,ADDR...]" (the form of --watch) onto keys[*n..max).  "all"
+ * is not an address: when allow_all, it sets *all instead.  Says which
+ * token is wrong, naming the option.  Returns 0 or -EINVAL. */
+int addr_parse_watch_list(const char *option, char *list, struct iotprof_watch_key *keys,
+			  size_t max, size_t *n, bool *all);
+
 /* Parses an IPv4 or IPv6 literal; family is set to 4 or 6. */
 int addr_parse_ip(const char *text, __u8 out[16], __u8 *family);
 

@@ -90,13 +90,8 @@ static int parse_args(int argc, char **argv, struct flows_args *a)
 			a->flows = n;
 			break;
 		case 'w':
-			for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
-				if (a->n_watch == 64 || addr_parse_watch(tok, &a->watch[a->n_watch])) {
-					pr_warn("--watch: '%s' is not an IPv4, IPv6 or MAC address (at most 64)", tok);
-					return -EINVAL;
-				}
-				a->n_watch++;
-			}
+			if (addr_parse_watch_list("--watch", optarg, a->watch, 64, &a->n_watch, NULL))
+				return -EINVAL;
 			break;
 		case 'h':
 			usage(stdout);

@@ -53,23 +53,9 @@ struct loader_args {
 
 static int parse_watch(struct loader_args *a, char *list)
 {
-	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-		a->watch_given = true;
-		if (!strcmp(tok, "all")) {
-			a->watch_all = true;
-			continue;
-		}
-		if (a->n_watch == IOTPROF_WATCH_ENTRIES) {
-			pr_warn("--watch: more than %d addresses", IOTPROF_WATCH_ENTRIES);
-			return -EINVAL;
-		}
-		if (addr_parse_watch(tok, &a->watch[a->n_watch])) {
-			pr_warn("--watch: '%s' is not an IPv4, IPv6 or MAC address", tok);
-			return -EINVAL;
-		}
-		a->n_watch++;
-	}
-	return 0;
+	a->watch_given = true;
+	return addr_parse_watch_list("--watch", list, a->watch, IOTPROF_WATCH_ENTRIES,
+				     &a->n_watch, &a->watch_all);
 }
 
 static int parse_args(int argc, char **argv, struct loader_args *a)
