@@ -22,10 +22,10 @@ BPF_OBJS    := $(BUILD)/iotprof.bpf.o $(BUILD)/xdp_pass.bpf.o
 SKELETONS   := $(BUILD)/iotprof.skel.h $(BUILD)/xdp_pass.skel.h
 
 # User-space objects shared by the binaries and the tests.
-LIB_SRCS := log addr pins progs attach tc_filters flows output app_json names pcap_reader offline state
+LIB_SRCS := log addr pins progs attach tc_filters flows output app_json names deny pcap_reader offline state
 LIB_OBJS := $(LIB_SRCS:%=$(BUILD)/user/%.o)
 CLI_OBJS := $(BUILD)/user/iotprof.o $(BUILD)/user/cmd_flows.o $(BUILD)/user/cmd_state.o \
-	    $(BUILD)/user/cmd_dns.o
+	    $(BUILD)/user/cmd_dns.o $(BUILD)/user/cmd_deny.o
 
 TEST_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/test_*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))

@@ -26,6 +26,7 @@
 #include "names.h"
 #include "app.h"
 #include "flow.h"
+#include "deny.h"
 
 struct offline_input offline_input;
 
@@ -41,13 +42,15 @@ static __always_inline void count_parse_error(int err)
  * kinds) do not each drag their own precise offsets into everything that
  * follows: from map memory they look alike and are verified once.
  */
-static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
+/* Returns true when a deny rule drops the packet. */
+static __always_inline bool handle_packet(const struct pkt *p, __u8 flow_flags)
 {
 	struct app_scratch *app = NULL;
 	struct iotprof_config *cfg;
-	struct iotprof_flow *f;
+	struct iotprof_flow *f = NULL;
 	struct pkt_meta *m;
 	__u32 zero = 0;
+	bool watched;
 	__u64 now;
 	int ret;
 
@@ -55,7 +58,7 @@ static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 	cfg = bpf_map_lookup_elem(&settings, &zero);
 	m = bpf_map_lookup_elem(&meta_scratch, &zero);
 	if (!cfg || !m)
-		return;
+		return false;
 	__builtin_memset(m, 0, sizeof(*m));
 
 	ret = parse_eth(p, m);
@@ -65,16 +68,20 @@ static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 		ret = parse_ipv6(p, m);
 	else if (ret >= 0) {
 		stat_inc(IOTPROF_STAT_NON_IP);
-		return;
+		return false;
 	}
 	if (ret < 0) {
 		count_parse_error(ret);
-		return;
+		return false;
 	}
 
-	if (!packet_watched(cfg, m)) {
+	/* Deny rules apply to every host; flows are recorded for the
+	 * watched ones. */
+	watched = packet_watched(cfg, m);
+	if (!watched) {
 		stat_inc(IOTPROF_STAT_NOT_WATCHED);
-		return;
+		if (!cfg->deny_masks)
+			return false;
 	}
 
 	if (m->frag != FRAG_NONE) {
@@ -84,32 +91,42 @@ static __always_inline void handle_packet(const struct pkt *p, __u8 flow_flags)
 	if (m->frag == FRAG_LATER) {
 		if (!frag_recall_ports(m, p->len)) {
 			stat_inc(IOTPROF_STAT_FRAG_ORPHAN);
-			return;
+			return false;
 		}
 	} else {
 		ret = parse_l4(p, m);
 		if (ret < 0) {
 			count_parse_error(ret);
-			return;
+			return false;
 		}
 		if (m->frag == FRAG_FIRST)
 			frag_remember_ports(m);
-		app = app_parse(p, m);
+		if (watched)
+			app = app_parse(p, m);
 	}
 
-	now = offline_input.now_ns ? offline_input.now_ns : bpf_ktime_get_ns();
-	if (app)
-		names_learn(m, app, now);
-	f = flow_account(m, app, cfg->epoch, now, p->len, flow_flags);
-	if (!f)
-		return;
-	stat_inc(IOTPROF_STAT_RECORDED);
-	if (app && app->app.kind == IOTPROF_APP_DNS && app->dns_more_q) {
-		app->dns_sender = f->initiator;
-		app->dns_epoch = cfg->epoch;
-		app->dns_now = now;
-		dns_record_more_questions();
+	if (watched) {
+		now = offline_input.now_ns ? offline_input.now_ns : bpf_ktime_get_ns();
+		if (app)
+			names_learn(m, app, now);
+		f = flow_account(m, app, cfg->epoch, now, p->len, flow_flags);
+		if (f) {
+			stat_inc(IOTPROF_STAT_RECORDED);
+			if (app && app->app.kind == IOTPROF_APP_DNS && app->dns_more_q) {
+				app->dns_sender = f->initiator;
+				app->dns_epoch = cfg->epoch;
+				app->dns_now = now;
+				dns_record_more_questions();
+			}
+		}
 	}
+
+	if (!cfg->deny_masks || !deny_match(m, cfg->deny_masks, p->len))
+		return false;
+	/* Dropped, but recorded: the profiler sees what the device tried. */
+	if (f)
+		__sync_fetch_and_add(&f->blocked, 1);
+	return true;
 }
 
 SEC("xdp.frags")
@@ -123,8 +140,7 @@ int iotprof_xdp(struct xdp_md *ctx)
 		.xdp = true,
 	};
 
-	handle_packet(&p, 0);
-	return XDP_PASS;
+	return handle_packet(&p, 0) ? XDP_DROP : XDP_PASS;
 }
 
 SEC("tc")
@@ -136,8 +152,7 @@ int iotprof_tc_egress(struct __sk_buff *skb)
 		stat_inc(IOTPROF_STAT_FORWARDED_EGRESS);
 		return TC_ACT_UNSPEC;
 	}
-	handle_packet(&p, IOTPROF_FLOW_F_LOCAL_OUT);
-	return TC_ACT_UNSPEC;
+	return handle_packet(&p, IOTPROF_FLOW_F_LOCAL_OUT) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

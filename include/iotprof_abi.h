@@ -28,6 +28,8 @@
 #define IOTPROF_MAP_STATS   "stats"
 #define IOTPROF_MAP_IFACES  "ifaces"
 #define IOTPROF_MAP_NAMES   "names"
+#define IOTPROF_MAP_DENY_MASKS "deny_masks"
+#define IOTPROF_MAP_DENY_RULES "deny_rules"
 #define IOTPROF_MAP_NAME_STRINGS "name_strings"
 
 /* ---- sizes ------------------------------------------------------------ */
@@ -39,6 +41,8 @@
 #define IOTPROF_WATCH_ENTRIES   1024	/* watched addresses */
 #define IOTPROF_IFACE_ENTRIES   64	/* interfaces the loader attached to */
 #define IOTPROF_NAME_ENTRIES    16384	/* addresses with a known host name */
+#define IOTPROF_DENY_MASKS_MAX  16	/* distinct rule shapes; a packet costs one lookup each */
+#define IOTPROF_DENY_ENTRIES    262144	/* rule entries (each rule is two: both directions) */
 
 /* Parser bounds: loops in bpf/ never run longer than these. */
 #define IOTPROF_VLAN_MAX_DEPTH     2	/* 802.1ad outer + 802.1Q inner */
@@ -196,6 +200,59 @@ struct iotprof_name_string {
 	char name[IOTPROF_NAME_MAX];
 };
 
+/* ---- deny rules ------------------------------------------------------ */
+
+/*
+ * Tuple-space search.  A rule matches a subset of a flow's fields; the set
+ * of fields (and address prefix lengths) is its mask.  Masks live in the
+ * deny_masks array, and every rule in deny_rules under its mask's index
+ * with the fields outside the mask zeroed.  A packet costs one lookup per
+ * mask in use, whatever the number of rules.  Rules are bidirectional: a
+ * rule is stored twice, as written and with its two ends swapped.
+ */
+#define IOTPROF_DENY_SRC       0x0001	/* source address (with src_prefix) */
+#define IOTPROF_DENY_DST       0x0002
+#define IOTPROF_DENY_SRC_NAME  0x0004	/* source host name (names map id) */
+#define IOTPROF_DENY_DST_NAME  0x0008
+#define IOTPROF_DENY_PROTO     0x0010
+#define IOTPROF_DENY_SPORT     0x0020
+#define IOTPROF_DENY_DPORT     0x0040
+#define IOTPROF_DENY_FAMILY    0x0080	/* implied by an address */
+
+struct iotprof_deny_mask {
+	__u32 fields;		/* IOTPROF_DENY_*; 0 = slot unused */
+	__u8  src_prefix;	/* bits of the source address compared */
+	__u8  dst_prefix;
+	__u8  pad[2];
+};
+
+struct iotprof_deny_key {
+	__u8  src[16];
+	__u8  dst[16];
+	__u32 src_name;
+	__u32 dst_name;
+	__u16 sport;
+	__u16 dport;
+	__u8  proto;
+	__u8  family;
+	__u8  mask;		/* index in deny_masks */
+	__u8  pad;
+};
+
+#define IOTPROF_DENY_RULE_REVERSE 0x1	/* the entry for the rule's other direction */
+
+struct iotprof_deny_rule {
+	__u32 id;		/* the rule's number (shared by its two directions) */
+	__u16 flags;		/* IOTPROF_DENY_RULE_* */
+	__u16 pad;
+	__u32 owner;		/* pid of the process that added it, 0 = none */
+	__u32 pad2;
+	__u64 expires_ns;	/* CLOCK_MONOTONIC; 0 = no lease */
+	__u64 packets;		/* dropped */
+	__u64 bytes;
+	__u64 last_hit_ns;
+};
+
 /* ---- IP fragments ----------------------------------------------------- */
 
 /* The first fragment of a datagram leaves its ports here so that later
@@ -248,7 +305,9 @@ struct iotprof_watch {
 struct iotprof_config {
 	__u32 epoch;
 	__u32 flags;		/* IOTPROF_CFG_* */
-	__u64 reserved[3];
+	__u32 deny_masks;	/* bit i: deny_masks[i] is in use */
+	__u32 deny_next_id;	/* the next rule number to give */
+	__u64 reserved[2];
 };
 
 /* ---- statistics (per-CPU array, one u64 per counter) ------------------ */
@@ -269,6 +328,8 @@ enum iotprof_stat {
 	IOTPROF_STAT_APP_REJECTED,	/* looked like an application protocol, was not valid */
 	IOTPROF_STAT_APP_TRUNCATED,	/* a value was cut at its maximum */
 	IOTPROF_STAT_NAMES_LEARNED,	/* address -> name links written */
+	IOTPROF_STAT_DENIED,		/* packets dropped by a deny rule */
+	IOTPROF_STAT_DENY_EXPIRED,	/* matches of rules whose lease ran out: passed */
 	IOTPROF_STAT__MAX,
 };
 
@@ -276,7 +337,7 @@ enum iotprof_stat {
 	"packets", "recorded", "not_watched", "non_ip", "truncated", \
 	"malformed", "fragments", "frag_orphan", "flows_created", \
 	"flow_errors", "forwarded_egress_skipped", "app_parsed", "app_rejected", \
-	"app_truncated", "names_learned" }
+	"app_truncated", "names_learned", "denied", "deny_expired" }
 
 /* ---- interfaces the loader attached to (hash, key = ifindex) ---------- */
 

@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "epoch", cmd_epoch, "show or advance the trace epoch (--next, --set N)" },
 	{ "watch", cmd_watch, "list, add or remove watched hosts" },
 	{ "stats", cmd_stats, "counters of the kernel programs" },
+	{ "deny", cmd_deny, "rules that drop flows in the kernel: add, list, del, flush" },
 	{ "dns", cmd_dns, "the names map: list, or import a hosts file or resolver cache" },
 };
 
