@@ -112,8 +112,10 @@ static long deny_mask_step(__u32 i, void *ctx)
 }
 
 /* Does a deny rule drop this packet?  (Only called with masks in use.) */
-static __noinline bool deny_match(const struct pkt_meta *m, __u32 masks, __u32 len)
+static __noinline bool deny_match(const struct pkt_meta *m, const struct iotprof_config *cfg,
+				  __u32 len)
 {
+	__u32 span = cfg->deny_span;
 	struct deny_walk *w;
 	__u32 zero = 0;
 
@@ -125,17 +127,20 @@ static __noinline bool deny_match(const struct pkt_meta *m, __u32 masks, __u32 l
 	__builtin_memcpy(w->pkt.dst, m->dst.b, 16);
 	/* Looked up for every packet: an address learned after the rule
 	 * was added is matched as soon as it is known. */
-	w->pkt.src_name = name_of(m->family, m->src.b);
-	w->pkt.dst_name = name_of(m->family, m->dst.b);
+	if (cfg->flags & IOTPROF_CFG_DENY_NAMES) {
+		w->pkt.src_name = name_of(m->family, m->src.b);
+		w->pkt.dst_name = name_of(m->family, m->dst.b);
+	}
 	w->pkt.sport = m->sport;
 	w->pkt.dport = m->dport;
 	w->pkt.proto = m->proto;
 	w->pkt.family = m->family;
 	w->now = bpf_ktime_get_ns();
 	w->len = len;
-	w->masks = masks;
+	w->masks = cfg->deny_masks;
 	w->drop = 0;
-	bpf_loop(IOTPROF_DENY_MASKS_MAX, deny_mask_step, NULL, 0);
+	/* up to the highest mask in use: user space fills slots from 0 */
+	bpf_loop(span < IOTPROF_DENY_MASKS_MAX ? span : IOTPROF_DENY_MASKS_MAX, deny_mask_step, NULL, 0);
 	if (w->drop)
 		stat_inc(IOTPROF_STAT_DENIED);
 	return w->drop;

@@ -301,13 +301,16 @@ struct iotprof_watch {
 
 #define IOTPROF_CFG_WATCH_ALL 0x01	/* record every flow */
 #define IOTPROF_CFG_WATCH_MAC 0x02	/* the watch map holds MAC entries */
+#define IOTPROF_CFG_DENY_NAMES 0x04	/* a deny mask matches host names */
 
 struct iotprof_config {
 	__u32 epoch;
 	__u32 flags;		/* IOTPROF_CFG_* */
 	__u32 deny_masks;	/* bit i: deny_masks[i] is in use */
 	__u32 deny_next_id;	/* the next rule number to give */
-	__u64 reserved[2];
+	__u32 deny_span;	/* highest mask in use + 1: the walk stops there */
+	__u32 pad;
+	__u64 reserved;
 };
 
 /* ---- statistics (per-CPU array, one u64 per counter) ------------------ */

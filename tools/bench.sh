@@ -10,6 +10,7 @@ mkdir -p docs
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 xdp_table=$(build/tools/bench_xdp "$repeat")
 verifier_table=$(build/tools/bench_xdp 1 --verifier)
+deny_table=$(build/tools/bench_deny "$((repeat / 10))")
 
 # Offline throughput: the same capture through iotprof and through tshark
 # extracting the same fields.
@@ -63,6 +64,15 @@ about 35 % faster but multiplied the verifier's work by four (on 6.18 a
 callback is verified until its state converges), so the byte step stays.
 A DNS response spends most of its time linking its answers in the names
 map (written only when a link changes).
+
+## Deny rules (targets: independent of the number of rules, linear in masks, 1 mask ≤ 2.5× the floor)
+
+A TCP/IPv4 packet that matches no rule, so every mask in use is looked up
+(the worst case), with N rules spread over M masks (symmetric shapes: a
+rule and its reverse share a mask; an asymmetric shape takes two).
+Repeat = ${repeat}/10.
+
+${deny_table}
 
 ## Verifier (this kernel)
 

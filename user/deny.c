@@ -335,14 +335,37 @@ static int masks_sync(const struct deny_maps *dm)
 	if (err)
 		return err;
 	cfg.deny_masks = 0;
+	cfg.deny_span = 0;
+	cfg.flags &= ~IOTPROF_CFG_DENY_NAMES;
 	for (__u32 i = 0; i < IOTPROF_DENY_MASKS_MAX; i++) {
-		struct iotprof_deny_mask none = {};
+		struct iotprof_deny_mask m = {};
 
-		if (count[i])
-			cfg.deny_masks |= 1u << i;
-		else
-			bpf_map_update_elem(dm->masks_fd, &i, &none, BPF_ANY);
+		if (!count[i]) {
+			bpf_map_update_elem(dm->masks_fd, &i, &m, BPF_ANY);
+			continue;
+		}
+		cfg.deny_masks |= 1u << i;
+		cfg.deny_span = i + 1;
+		if (!bpf_map_lookup_elem(dm->masks_fd, &i, &m) &&
+		    m.fields & (IOTPROF_DENY_SRC_NAME | IOTPROF_DENY_DST_NAME))
+			cfg.flags |= IOTPROF_CFG_DENY_NAMES;
 	}
+	return settings_write(dm->settings_fd, &cfg);
+}
+
+/* After an add: the two masks are in use (no need to count every rule). */
+static int masks_mark_used(const struct deny_maps *dm, const struct deny_spec *s, __u8 a, __u8 b)
+{
+	struct iotprof_config cfg;
+	int err = settings_read(dm->settings_fd, &cfg);
+
+	if (err)
+		return err;
+	cfg.deny_masks |= 1u << a | 1u << b;
+	if (cfg.deny_span < (__u32)(a > b ? a : b) + 1)
+		cfg.deny_span = (a > b ? a : b) + 1;
+	if (s->fields & (IOTPROF_DENY_SRC_NAME | IOTPROF_DENY_DST_NAME))
+		cfg.flags |= IOTPROF_CFG_DENY_NAMES;
 	return settings_write(dm->settings_fd, &cfg);
 }
 
@@ -419,11 +442,13 @@ int deny_add(const struct deny_maps *dm, const struct deny_spec *s)
 		installed++;
 	}
 out:
-	if (err)
+	if (err) {
 		for (int i = 0; i < installed; i++)
 			bpf_map_delete_elem(dm->rules_fd, &keys[i]);
-	masks_sync(dm);
-	return err ? err : (int)id;
+		masks_sync(dm);		/* frees a mask taken for nothing */
+		return err;
+	}
+	return masks_mark_used(dm, s, keys[0].mask, keys[1].mask) ?: (int)id;
 }
 
 int deny_del(const struct deny_maps *dm, __u32 id)

@@ -120,6 +120,16 @@ int offline_names_fd(const struct offline_run *r)
 	return bpf_map__fd(r->skel->maps.names);
 }
 
+int offline_deny_masks_fd(const struct offline_run *r)
+{
+	return bpf_map__fd(r->skel->maps.deny_masks);
+}
+
+int offline_deny_rules_fd(const struct offline_run *r)
+{
+	return bpf_map__fd(r->skel->maps.deny_rules);
+}
+
 int offline_prog_fd(const struct offline_run *r)
 {
 	return r->prog_fd;
