@@ -15,6 +15,7 @@ struct offline_run {
 	struct iotprof_bpf *skel;
 	int prog_fd;
 	__u64 frames;
+	__u32 last_verdict;	/* XDP action of the last frame run */
 	const char *path;	/* capture being fed, for messages */
 };
 
@@ -68,6 +69,7 @@ int offline_feed_frame(struct offline_run *r, const void *data, __u32 caplen,
 	r->skel->bss->offline_input.now_ns = ts_ns ? ts_ns : 1;
 	r->skel->bss->offline_input.wire_len = wire_len ? wire_len : caplen;
 	err = bpf_prog_test_run_opts(r->prog_fd, &opts);
+	r->last_verdict = opts.retval;
 	if (err) {
 		err = -errno;
 		pr_warn("%s: packet %llu: BPF_PROG_TEST_RUN failed: %s", r->path ?: "frame",
@@ -118,6 +120,11 @@ int offline_name_strings_fd(const struct offline_run *r)
 int offline_names_fd(const struct offline_run *r)
 {
 	return bpf_map__fd(r->skel->maps.names);
+}
+
+__u32 offline_last_verdict(const struct offline_run *r)
+{
+	return r->last_verdict;
 }
 
 int offline_deny_masks_fd(const struct offline_run *r)

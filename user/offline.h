@@ -36,6 +36,8 @@ int offline_settings_fd(const struct offline_run *r);
 int offline_prog_fd(const struct offline_run *r);
 int offline_name_strings_fd(const struct offline_run *r);
 int offline_names_fd(const struct offline_run *r);
+/* The XDP action (XDP_PASS, XDP_DROP) of the last frame run. */
+__u32 offline_last_verdict(const struct offline_run *r);
 int offline_deny_masks_fd(const struct offline_run *r);
 int offline_deny_rules_fd(const struct offline_run *r);
 

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Deny rules without a network: specs are checked, rules installed through
+ * the code `iotprof deny` uses, and the XDP program's verdict read from
+ * BPF_PROG_TEST_RUN on crafted packets.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include "addr.h"
+#include "check.h"
+#include "deny.h"
+#include "flows.h"
+#include "log.h"
+#include "names.h"
+#include "offline.h"
+#include "pktbuild.h"
+
+struct check_state check_state = { .suite = "deny" };
+
+#define XDP_DROP 1
+#define XDP_PASS 2
+
+static struct offline_run *R;
+static struct deny_maps DM;
+
+static void fresh_run(void)
+{
+	struct offline_opts o = {};
+
+	offline_close(R);
+	R = offline_open(&o);
+	DM = (struct deny_maps){ .masks_fd = offline_deny_masks_fd(R), .rules_fd = offline_deny_rules_fd(R),
+				 .settings_fd = offline_settings_fd(R),
+				 .strings_fd = offline_name_strings_fd(R) };
+}
+
+/* The verdict on one TCP segment. */
+static __u32 verdict_tcp(const char *src, __u16 sport, const char *dst, __u16 dport)
+{
+	struct pkt_buf p = {};
+
+	if (strchr(src, ':')) {
+		pb_eth(&p, 0x86DD);
+		pb_ipv6(&p, src, dst, 6);
+	} else {
+		pb_eth(&p, 0x0800);
+		pb_ipv4(&p, src, dst, 6, 1, 0, 0);
+	}
+	pb_tcp(&p, sport, dport, 0x02);
+	pb_finish(&p);
+	offline_feed_frame(R, p.b, p.len, p.len, 1);
+	return offline_last_verdict(R);
+}
+
+static int add(const char *src, const char *dst, const char *proto, const char *dport)
+{
+	struct deny_spec s = { .lease_ns = 60ull * 1000000000ull };
+
+	if ((src && deny_spec_host(&s, true, src)) || (dst && deny_spec_host(&s, false, dst)) ||
+	    (proto && deny_spec_proto(&s, proto)) || (dport && deny_spec_port(&s, false, dport)))
+		return -EINVAL;
+	return deny_add(&DM, &s);
+}
+
+static void test_spec_refusals(void)
+{
+	struct deny_spec s = {};
+
+	EXPECT(deny_spec_host(&s, true, "10.0.0.0/33") == -EINVAL, "/33 refused");
+	EXPECT(deny_spec_host(&s, true, "fd00::/129") == -EINVAL, "/129 refused");
+	EXPECT(deny_spec_host(&s, true, "-bad.example") == -EINVAL, "bad name refused");
+	EXPECT(deny_spec_port(&s, false, "70000") == -EINVAL, "port 70000 refused");
+	EXPECT(deny_spec_proto(&s, "sctpx") == -EINVAL, "unknown protocol refused");
+	EXPECT(deny_spec_host(&s, true, "10.0.0.1") == 0 && deny_spec_host(&s, false, "fd00::1") == -EINVAL,
+	       "mixed families refused");
+	memset(&s, 0, sizeof(s));
+	EXPECT(deny_spec_from_flow_json(&s, "{\"src\":null,\"bogus\":1}", "t") == -EINVAL, "unknown member");
+	EXPECT(deny_spec_from_flow_json(&s, "[1,2]", "t") == -EINVAL, "not an object");
+	EXPECT(deny_spec_from_flow_json(&s, "{\"app\":{\"dns\":{}}}", "t") == -EOPNOTSUPP,
+	       "app rules not yet");
+	memset(&s, 0, sizeof(s));
+	EXPECT(deny_spec_from_flow_json(&s, "{\"src\":\"10.1.0.0/16\",\"dst\":null,\"proto\":\"udp\","
+				       "\"sport\":null,\"dport\":53,\"app\":null}", "t") == 0, "a Flow ID");
+	EXPECT(s.fields == (IOTPROF_DENY_SRC | IOTPROF_DENY_PROTO | IOTPROF_DENY_DPORT) &&
+	       s.src_prefix == 16 && s.proto == 17 && s.dport == 53, "fields of the Flow ID 0x%x", s.fields);
+}
+
+static void test_port_rule_both_directions(void)
+{
+	fresh_run();
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443), XDP_PASS, "no rule yet");
+	EXPECT(add(NULL, "10.0.0.1", "tcp", "443") > 0, "rule added");
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443), XDP_DROP, "to the port");
+	EXPECT_EQ(verdict_tcp("10.0.0.1", 443, "10.0.0.2", 40000), XDP_DROP, "the reply too");
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 80), XDP_PASS, "another port");
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 40000, "10.0.0.3", 443), XDP_PASS, "another host");
+}
+
+static void test_prefix_and_ipv6(void)
+{
+	fresh_run();
+	EXPECT(add(NULL, "192.0.2.0/30", NULL, NULL) > 0, "prefix rule");
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 1, "192.0.2.3", 80), XDP_DROP, "inside the prefix");
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 1, "192.0.2.4", 80), XDP_PASS, "outside the prefix");
+	EXPECT(add("fd00::/64", NULL, "tcp", NULL) > 0, "IPv6 prefix rule");
+	EXPECT_EQ(verdict_tcp("fd00::9", 1, "2001:db8::1", 80), XDP_DROP, "IPv6 inside");
+	EXPECT_EQ(verdict_tcp("fd01::9", 1, "2001:db8::1", 80), XDP_PASS, "IPv6 outside");
+}
+
+static void test_name_learned_after_rule(void)
+{
+	__u8 a[16], fam;
+
+	fresh_run();
+	EXPECT(add(NULL, "cloud.example", NULL, NULL) > 0, "name rule");
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 1, "198.51.100.9", 443), XDP_PASS, "address not known yet");
+	addr_parse_ip("198.51.100.9", a, &fam);
+	EXPECT(names_link(offline_names_fd(R), offline_name_strings_fd(R), fam, a, "Cloud.Example",
+			  IOTPROF_NAME_IMPORT) == 0, "link");
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 1, "198.51.100.9", 443), XDP_DROP, "learned after the rule");
+}
+
+static void test_duplicates_masks_and_removal(void)
+{
+	int id, err;
+	char prefix[24];
+
+	fresh_run();
+	id = add(NULL, "10.9.0.1", "tcp", "22");
+	EXPECT(id > 0, "rule added");
+	EXPECT(add(NULL, "10.9.0.1", "tcp", "22") == -EEXIST, "the same rule twice refused");
+	/* 7 more asymmetric shapes take the other 14 masks (2 each)... */
+	for (int i = 0; i < 7; i++) {
+		snprintf(prefix, sizeof(prefix), "10.8.0.0/%d", 24 - i);
+		EXPECT(add(NULL, prefix, NULL, NULL) > 0, "shape %d", i);
+	}
+	/* ...so a ninth shape finds no mask, and leaves nothing behind. */
+	err = add("10.7.0.1", NULL, "udp", NULL);
+	EXPECT(err == -ENOSPC, "too many masks: %d", err);
+	EXPECT_EQ(verdict_tcp("10.9.0.2", 5, "10.9.0.1", 22), XDP_DROP, "rule 1 still works");
+	EXPECT(deny_del(&DM, id) == 0, "del");
+	EXPECT(deny_del(&DM, id) == -ENOENT, "del twice");
+	EXPECT_EQ(verdict_tcp("10.9.0.2", 5, "10.9.0.1", 22), XDP_PASS, "deleted rule passes");
+	EXPECT(add("10.7.0.1", NULL, "udp", NULL) > 0, "a freed mask is taken again");
+	EXPECT(deny_flush(&DM) == 0, "flush");
+	EXPECT_EQ(verdict_tcp("10.9.0.2", 5, "10.8.0.1", 80), XDP_PASS, "flushed");
+}
+
+static void test_blocked_packets_recorded(void)
+{
+	struct flow_table t = {};
+
+	fresh_run();
+	EXPECT(add(NULL, "10.0.0.1", "tcp", "443") > 0, "rule");
+	verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443);
+	verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443);
+	flows_read_map(offline_flows_fd(R), &t);
+	if (EXPECT(t.n == 1, "one record")) {
+		EXPECT_EQ(t.v[0].val.packets[0], 2, "packets still counted");
+		EXPECT_EQ(t.v[0].val.blocked, 2, "blocked counter");
+	}
+	flows_free(&t);
+}
+
+static void test_expired_lease_passes(void)
+{
+	struct deny_spec s = { .lease_ns = 1 };	/* over before any packet */
+
+	fresh_run();
+	EXPECT(deny_spec_host(&s, false, "10.0.0.1") == 0 && deny_add(&DM, &s) > 0, "rule");
+	usleep(1000);
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443), XDP_PASS, "an expired rule is ignored");
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("SKIP: deny: needs root for BPF_PROG_TEST_RUN\n");
+		return 0;
+	}
+	log_quiet = true;
+	log_hook_libraries();
+	RUN(test_spec_refusals);
+	RUN(test_port_rule_both_directions);
+	RUN(test_prefix_and_ipv6);
+	RUN(test_name_learned_after_rule);
+	RUN(test_duplicates_masks_and_removal);
+	RUN(test_blocked_packets_recorded);
+	RUN(test_expired_lease_passes);
+	offline_close(R);
+	return check_state.cases_failed ? 1 : 0;
+}
