@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* iotprof deny add | list | del | flush: rules that drop flows in the kernel. */
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@ static void usage(FILE *out)
 "usage: iotprof deny add [--src HOST] [--dst HOST] [--proto P] [--sport N] [--dport N]\n"
 "                        [--lease DURATION|none]\n"
 "       iotprof deny add --flow JSON | --flow-file FILE   (a Flow ID object)\n"
+"       iotprof deny add ... --hold     keep the rule while this command runs\n"
 "       iotprof deny list [--json]\n"
 "       iotprof deny del ID...\n"
 "       iotprof deny flush\n"
@@ -26,7 +30,10 @@ static void usage(FILE *out)
 "learned after the rule.  P is tcp, udp, icmp, icmpv6 or a number.\n"
 "Each rule has a lease (default %d minutes): when it runs out the kernel\n"
 "ignores the rule, so a controller that died never leaves the home broken.\n"
-"A Flow ID is {\"src\",\"dst\",\"proto\",\"sport\",\"dport\",\"app\"}, null meaning any.\n",
+"A Flow ID is {\"src\",\"dst\",\"proto\",\"sport\",\"dport\",\"app\"}, null meaning any.\n"
+"With --hold the command renews the rule's lease while it runs and removes\n"
+"the rule when it ends (Ctrl-C, SIGTERM, SIGHUP); if it is killed outright\n"
+"the lease still ends the rule.\n",
 		DENY_LEASE_DEFAULT_S / 60);
 }
 
@@ -54,6 +61,42 @@ static int read_file(const char *path, char **text)
 	return 0;
 }
 
+static volatile sig_atomic_t hold_stop;
+
+static void hold_signal(int sig)
+{
+	(void)sig;
+	hold_stop = 1;
+}
+
+/* Keeps rule `id` alive until a signal, then removes it. */
+static int hold_rule(const struct deny_maps *dm, __u32 id, __u64 lease_ns)
+{
+	struct sigaction sa = { .sa_handler = hold_signal };
+	__u64 renew_ns = lease_ns ? lease_ns / 3 : 0;
+	int err;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (deny_renew(dm, id, lease_ns, getpid()))
+		return 1;
+	pr_info("holding rule %u (pid %d): Ctrl-C or SIGTERM removes it", id, getpid());
+	while (!hold_stop) {
+		struct timespec left = { .tv_sec = renew_ns ? renew_ns / 1000000000ull : 3600,
+					 .tv_nsec = renew_ns % 1000000000ull };
+
+		if (nanosleep(&left, NULL) == 0 && renew_ns && deny_renew(dm, id, lease_ns, getpid())) {
+			pr_warn("rule %u is gone (deleted by someone else)", id);
+			return 1;
+		}
+	}
+	err = deny_del(dm, id);
+	if (err && err != -ENOENT)
+		pr_warn("removing rule %u failed: %s", id, strerror(-err));
+	return err && err != -ENOENT ? 1 : 0;
+}
+
 static int deny_add_cmd(int argc, char **argv, const struct deny_maps *dm)
 {
 	static const struct option opts[] = {
@@ -65,11 +108,12 @@ static int deny_add_cmd(int argc, char **argv, const struct deny_maps *dm)
 		{ "lease", required_argument, NULL, 'l' },
 		{ "flow", required_argument, NULL, 'f' },
 		{ "flow-file", required_argument, NULL, 'F' },
+		{ "hold", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct deny_spec s = { .lease_ns = DENY_LEASE_DEFAULT_S * 1000000000ull };
-	bool lease_given = false;
+	bool lease_given = false, hold = false;
 	int c, err = 0, id;
 
 	optind = 1;
@@ -102,6 +146,9 @@ static int deny_add_cmd(int argc, char **argv, const struct deny_maps *dm)
 			free(text);
 			break;
 		}
+		case 'H':
+			hold = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -122,7 +169,8 @@ static int deny_add_cmd(int argc, char **argv, const struct deny_maps *dm)
 	if (id < 0)
 		return 1;
 	printf("%d\n", id);
-	return 0;
+	fflush(stdout);
+	return hold ? hold_rule(dm, id, s.lease_ns) : 0;
 }
 
 int cmd_deny(int argc, char **argv, const char *pin_dir)

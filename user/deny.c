@@ -470,6 +470,28 @@ int deny_del(const struct deny_maps *dm, __u32 id)
 	return n ? 0 : -ENOENT;
 }
 
+int deny_renew(const struct deny_maps *dm, __u32 id, __u64 lease_ns, __u32 owner)
+{
+	struct iotprof_deny_key k, next;
+	struct iotprof_deny_rule r;
+	struct timespec now;
+	void *prev = NULL;
+	int n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	while (bpf_map_get_next_key(dm->rules_fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(dm->rules_fd, &k, &r) || r.id != id)
+			continue;
+		r.expires_ns = lease_ns ? (__u64)now.tv_sec * 1000000000ull + now.tv_nsec + lease_ns : 0;
+		r.owner = owner;
+		if (!bpf_map_update_elem(dm->rules_fd, &k, &r, BPF_EXIST))
+			n++;
+	}
+	return n ? 0 : -ENOENT;
+}
+
 int deny_flush(const struct deny_maps *dm)
 {
 	struct iotprof_deny_key k;

@@ -53,6 +53,9 @@ int deny_add(const struct deny_maps *dm, const struct deny_spec *s);
 /* Removes rule `id`; -ENOENT when there is none. */
 int deny_del(const struct deny_maps *dm, __u32 id);
 
+/* Moves the lease of rule `id` to now + lease_ns.  Returns 0 or -ENOENT. */
+int deny_renew(const struct deny_maps *dm, __u32 id, __u64 lease_ns, __u32 owner);
+
 /* Removes every rule and frees every mask. */
 int deny_flush(const struct deny_maps *dm);
 
