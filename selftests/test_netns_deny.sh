@@ -386,3 +386,270 @@ if add prefix id --dst 10.204.0.4/30; then
 	del prefix "$id"
 fi
 case_end prefix
+
+case_start
+if add ipv6 id --dst $API6 --proto tcp; then
+	drops ipv6 tcp $API6 $ECHO1
+	drops ipv6 https $API6 $HTTPS_PORT
+	hit ipv6 "$id"
+	passes ipv6 udp $API6 $ECHO2
+	passes ipv6 tcp $OTHER6 $ECHO1
+	passes ipv6 tcp $API4 $ECHO1
+	del ipv6 "$id"
+fi
+case_end ipv6
+
+# A protocol alone: ICMP, not ICMPv6, not TCP.
+case_start
+if add icmp id --proto icmp; then
+	drops icmp ping $API4
+	hit icmp "$id"
+	passes icmp ping $API6
+	passes icmp tcp $API4 $ECHO1
+	del icmp "$id"
+fi
+case_end icmp
+
+# A rule given as a Flow ID (the shape of a flow record's endpoints).
+case_start
+printf '{"src": null, "dst": "%s", "proto": "udp", "sport": null, "dport": %s, "app": null}\n' \
+	$API4 $ECHO2 >"$work/flow-id.json"
+if add flow-id id --flow-file "$work/flow-id.json"; then
+	drops flow-id udp $API4 $ECHO2
+	hit flow-id "$id"
+	passes flow-id udp $OTHER4 $ECHO2
+	passes flow-id tcp $API4 $ECHO2
+	del flow-id "$id"
+fi
+case_end flow-id
+
+# ---- host names ------------------------------------------------------------------------------
+
+# learn CASE NAME TYPE WANT: the client resolves NAME through dnsmasq (and
+# iotprof learns the answer on the wire).
+learn() {
+	local out
+	out=$(in_c dig -b "$C4" @$DNS4 "$2" "$3" +tries=1 +time=2 +short 2>&1)
+	[ "$out" = "$4" ] && return 0
+	fail "$1" "dig $2 $3: expected $4, dnsmasq answered: $(printf '%s' "$out" | oneline)"
+	return 1
+}
+
+# A name matches every address linked to it: both of api's.
+case_start
+learn name $API A $API4
+learn name $API AAAA $API6
+if add name id --dst $API --dport $HTTPS_PORT; then
+	drops name https $API4 $HTTPS_PORT $API
+	drops name https $API6 $HTTPS_PORT $API
+	hit name "$id"
+	passes name https $OTHER4 $HTTPS_PORT $OTHER
+	passes name tcp $API4 $ECHO1
+	[ "$(rule_field "$id" dst)" = "\"$API\"" ] ||
+		fail name "deny list shows the rule's dst as $(rule_field "$id" dst), expected \"$API\""
+	del name "$id"
+	passes name https $API4 $HTTPS_PORT $API
+fi
+case_end name
+
+# The rule comes first; the name's address is learned after it.
+case_start
+if add name-late id --dst $LATE; then
+	# Nothing links 10.204.0.5 to the name yet: answered, nothing counted.
+	passes name-late tcp $LATE4 $ECHO1
+	p=$(rule_field "$id" packets)
+	[ "$p" = 0 ] || fail name-late "before the lookup, the rule counted $p packets, expected 0"
+	if learn name-late $LATE A $LATE4; then
+		drops name-late tcp $LATE4 $ECHO1
+		drops name-late https $LATE4 $HTTPS_PORT $LATE
+		hit name-late "$id"
+		passes name-late tcp $OTHER4 $ECHO1
+	fi
+	del name-late "$id"
+fi
+case_end name-late
+
+# ---- lease ---------------------------------------------------------------------------------
+
+now_ms() { date +%s%3N; }
+case_start
+t0=$(now_ms)
+if add lease id --dst $API4 --proto tcp --dport $ECHO1 --lease 2s; then
+	e=$(rule_field "$id" expired) l=$(rule_field "$id" lease_s)
+	[ "$e" = false ] && [[ $l =~ ^[12]$ ]] ||
+		fail lease "right after adding: expected expired false and lease_s 1 or 2, got $e and $l"
+	drops lease tcp $API4 $ECHO1
+	hit lease "$id"
+	expired0=$(stat_of deny_expired)
+	# Until it is answered: T_DROP per try, at most 8 s in all.
+	reach_t=$T_DROP
+	answered=
+	while [ $(($(now_ms) - t0)) -lt 8000 ]; do
+		if reach tcp $API4 $ECHO1; then
+			answered=$(($(now_ms) - t0))
+			break
+		fi
+	done
+	if [ -z "$answered" ]; then
+		fail lease "8 s after a 2 s lease, tcp to $API4 port $ECHO1 still gets no answer"
+	elif [ "$answered" -lt 1500 ]; then
+		fail lease "answered $answered ms after the rule was added: the lease was 2 s"
+	else
+		note "lease: answered again $answered ms after a 2 s rule was added"
+	fi
+	e=$(rule_field "$id" expired) l=$(rule_field "$id" lease_s)
+	[ "$e" = true ] && [ "$l" = 0 ] ||
+		fail lease "after the lease: expected expired true and lease_s 0, got $e and $l"
+	expired1=$(stat_of deny_expired)
+	[[ $expired0 =~ ^[0-9]+$ && $expired1 =~ ^[0-9]+$ ]] && [ "$expired1" -gt "$expired0" ] ||
+		fail lease "stats deny_expired was '$expired0' before the lease ran out and '$expired1' after, expected it to grow"
+	del lease "$id"
+fi
+case_end lease
+
+# ---- both directions ---------------------------------------------------------------------------
+
+# Written server -> client: the client's own connections to api are dropped
+# at TC egress (the rule's other direction), api's connections to the client
+# at XDP ingress (as written); other's pass.
+case_start
+if add bidir id --src $API4 --dst $C4; then
+	drops bidir tcp $API4 $ECHO1
+	bidir_sport=43001
+	out=$(in_s python3 "$HELPER" tcp $API4 $bidir_sport $C4 $CLIENT_ECHO $T_DROP 2>&1) &&
+		fail bidir "tcp from $API4 to the client port $CLIENT_ECHO: expected no answer, got: $out"
+	hit bidir "$id"
+	out=$(in_s python3 "$HELPER" tcp $OTHER4 43002 $C4 $CLIENT_ECHO $T_PASS 2>&1) ||
+		fail bidir "tcp from $OTHER4 to the client port $CLIENT_ECHO: expected an answer, got: $out"
+	passes bidir tcp $OTHER4 $ECHO1
+	del bidir "$id"
+fi
+case_end bidir
+
+# ---- records and counters --------------------------------------------------------------------
+
+# The blocked flows are still recorded: their packets counted, the dropped
+# ones also as blocked.  check_record CASE A APORT B BPORT DIRECTION
+# (0: A's packets were dropped, 1: B's).
+check_record() {
+	local cs=$1 rec pk bl
+	rec=$(python3 "$HELPER" flow "$work/flows.json" "$2" "$3" "$4" "$5" 2>&1)
+	if ! [[ $rec =~ ^packets=\[([0-9]+),\ ([0-9]+)\]\ blocked=([0-9]+)$ ]]; then
+		fail "$cs" "the record of $2:$3 <-> $4:$5: expected one record, got: $(printf '%s' "$rec" | oneline)"
+		return
+	fi
+	pk=$((BASH_REMATCH[1] + BASH_REMATCH[2])) bl=${BASH_REMATCH[3]}
+	[ "$bl" -gt 0 ] && [ "$pk" -ge "$bl" ] ||
+		fail "$cs" "the record of $2:$3 <-> $4:$5 has $rec: expected blocked > 0 and the blocked packets among those counted"
+}
+case_start
+if cli flows --json >"$work/flows.json" 2>"$work/flows.err"; then
+	[ -n "${blocked_sport:-}" ] && check_record flows $C4 "$blocked_sport" $API4 $ECHO1
+	[ -n "${bidir_sport:-}" ] && check_record flows $API4 "$bidir_sport" $C4 $CLIENT_ECHO
+else
+	fail flows "iotprof flows --json: $(oneline <"$work/flows.err")"
+fi
+case_end flows
+
+case_start
+d=$(stat_of denied)
+[[ $d =~ ^[0-9]+$ ]] && [ "$d" -gt 0 ] || fail stats "stats denied is '$d', expected > 0"
+case_end stats
+
+if [ -n "$decoy" ]; then
+	case_start
+	p=$(rule_field "$decoy" packets) b=$(rule_field "$decoy" bytes)
+	[ "$p" = 0 ] && [ "$b" = 0 ] ||
+		fail never-hit "rule $decoy (--dst 10.204.0.99 --proto tcp --dport 9) counted $p packets, $b bytes: expected 0"
+	case_end never-hit
+fi
+
+# ---- refused input ------------------------------------------------------------------------
+
+# refused CASE WORD ARGS...: deny add ARGS must fail, say WORD, add nothing.
+refused() {
+	local cs=$1 word=$2 before after rc f0=$failures
+	shift 2
+	before=$(rule_count)
+	cli deny add "$@" >"$work/refused.out" 2>&1
+	rc=$?
+	after=$(rule_count)
+	if [ "$rc" -eq 0 ]; then
+		fail "$cs" "deny add $*: accepted (exit 0): $(oneline <"$work/refused.out")"
+	elif ! grep -qiF -- "$word" "$work/refused.out"; then
+		fail "$cs" "deny add $*: exit $rc, but the message does not name '$word': $(oneline <"$work/refused.out")"
+	fi
+	[ "$before" = "$after" ] ||
+		fail "$cs" "deny add $*: refused, but the rules went from $before to $after"
+	[ "$failures" -eq "$f0" ] && pass "$cs"
+}
+refused bad-member vlan --flow '{"src": null, "dst": "'$API4'", "proto": "tcp", "sport": null, "dport": 7001, "app": null, "vlan": 7}'
+refused bad-app app --flow '{"src": null, "dst": "'$API4'", "proto": "udp", "sport": null, "dport": 53, "app": {"dns": {"qname": "'$API'"}}}'
+refused bad-port 70000 --dst $API4 --dport 70000
+refused bad-prefix /33 --dst 10.204.0.0/33
+refused bad-prefix6 /129 --dst fd00:204::/129
+refused bad-empty field --lease 30s
+
+# ---- masks ---------------------------------------------------------------------------------
+
+# --src A/P --dst B/P is one shape per P (both directions alike): P = 17..32
+# are 16.  Addresses nothing of the test uses.
+shape() { echo "--src 10.250.$1.0/$2 --dst 10.251.$1.0/$2"; }
+case_start
+if cli deny flush >"$work/flush.out" 2>&1 && [ "$(rule_count)" = 0 ]; then
+	for p in $(seq 18 32); do
+		# shellcheck disable=SC2046
+		add masks id $(shape 0 $p) || break
+	done
+	n=$(rule_count)
+	[ "$n" = 15 ] || fail masks "15 rule shapes: $n rules listed"
+	# A shape of two masks (it is not the same both ways) with one left.
+	refused masks-two-left "too many" --dst 10.252.0.1 --proto udp --dport 9
+	# shellcheck disable=SC2046
+	add masks id $(shape 0 17)	# the 16th shape: the refused rule kept no mask
+	# shellcheck disable=SC2046
+	add masks id $(shape 128 17)	# a shape in use takes more rules
+	refused masks-17th "too many" --proto 200
+	n=$(rule_count)
+	[ "$n" = 17 ] || fail masks "16 shapes, 17 rules: $n rules listed"
+	passes masks tcp $API4 $ECHO1
+	cli deny flush >"$work/flush.out" 2>&1 && [ "$(rule_count)" = 0 ] ||
+		fail masks "deny flush: $(oneline <"$work/flush.out"); $(rule_count) rules left"
+	# Every mask is free again: a shape new to the table fits.
+	add masks id --dst 10.252.0.1 --proto udp --dport 9 && del masks "$id"
+else
+	fail masks "deny flush: $(oneline <"$work/flush.out"); $(rule_count) rules left"
+fi
+case_end masks
+
+# ---- detach ----------------------------------------------------------------------------------
+
+# A rule without a lease, then --detach: no pins left, the maps freed, the
+# traffic it blocked answered.
+case_start
+if add detach id --dst $API4 --lease none; then
+	drops detach tcp $API4 $ECHO1
+	map_id=$(bpftool map show pinned "$PIN/deny_rules" 2>/dev/null | sed -n 's/^\([0-9]*\):.*/\1/p')
+	if in_c "$LOAD" --pin-dir "$PIN" --detach >"$work/detach.out" 2>&1 &&
+	   grep -q '^veth-c: detached' "$work/detach.out"; then
+		[ ! -e "$PIN" ] ||
+			fail detach "$PIN is still there after --detach: $(find "$PIN" | oneline)"
+		passes detach tcp $API4 $ECHO1
+		passes detach https $API4 $HTTPS_PORT
+		map_gone() { ! bpftool map show id "$map_id" >/dev/null 2>&1; }
+		if [ -z "$map_id" ]; then
+			fail detach "bpftool did not show the pinned deny_rules map before --detach"
+		elif ! wait_for 50 map_gone; then
+			fail detach "the deny_rules map (id $map_id) still exists 5 s after --detach: $(bpftool map show id "$map_id" | oneline)"
+		fi
+		ip -n "$NS_C" link show veth-c | grep -q xdp &&
+			fail detach "veth-c still has an XDP program: $(ip -n "$NS_C" link show veth-c | oneline)"
+		[ -z "$(tc -n "$NS_C" filter show dev veth-c egress 2>/dev/null)" ] ||
+			fail detach "veth-c still has an egress filter: $(tc -n "$NS_C" filter show dev veth-c egress | oneline)"
+	else
+		fail detach "iotprof-load --detach: $(oneline <"$work/detach.out")"
+	fi
+fi
+case_end detach
+
+[ "$failures" -eq 0 ]
