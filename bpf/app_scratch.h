@@ -119,6 +119,8 @@ struct app_scratch {
 	__u32 id;		/* the exchange's identity (app_id), 0 = the connection */
 	__u32 name_id;		/* id of the DNS query name or the SNI, 0 = none */
 	__u32 request_id;	/* CoAP request: its exchange's identity (see app_exchange_id) */
+	__u32 path_hash;	/* HTTP URI or CoAP path, FNV-1a of its bytes (deny rules) */
+	__u16 method_id;	/* HTTP method, FNV-1a folded to 16 bits (deny rules) */
 	union app_walk walk;	/* the running parser's loop state */
 	/* DNS: the further questions of the message, each its own exchange */
 	__u32 dns_base;

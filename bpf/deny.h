@@ -14,6 +14,7 @@
 #include "maps.h"
 #include "meta.h"
 #include "names.h"
+#include "app_scratch.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -95,6 +96,16 @@ static long deny_mask_step(__u32 i, void *ctx)
 		w->key.dport = w->pkt.dport;
 	if (fields & (IOTPROF_DENY_FAMILY | IOTPROF_DENY_SRC | IOTPROF_DENY_DST))
 		w->key.family = w->pkt.family;
+	if (fields & IOTPROF_DENY_APP_KIND)
+		w->key.app_kind = w->pkt.app_kind;
+	if (fields & IOTPROF_DENY_APP_NAME)
+		w->key.app_name = w->pkt.app_name;
+	if (fields & IOTPROF_DENY_APP_NUM)
+		w->key.app_num = w->pkt.app_num;
+	if (fields & IOTPROF_DENY_APP_PATH)
+		w->key.app_path = w->pkt.app_path;
+	if (fields & IOTPROF_DENY_APP_SUB)
+		w->key.app_sub = w->pkt.app_sub;
 	w->key.mask = i;
 
 	rule = bpf_map_lookup_elem(&deny_rules, &w->key);
@@ -112,7 +123,39 @@ static long deny_mask_step(__u32 i, void *ctx)
 }
 
 /* Does a deny rule drop this packet?  (Only called with masks in use.) */
+/* The packet's application facts, from its own data or, for a TLS
+ * connection's later packets, from the SNI its record holds. */
+static __always_inline void deny_app_facts(struct iotprof_deny_key *k, const struct app_scratch *s,
+					   const struct iotprof_flow *f)
+{
+	if (s) {
+		k->app_kind = s->app.kind;
+		switch (s->app.kind) {
+		case IOTPROF_APP_DNS:
+			k->app_name = s->name_id;
+			k->app_num = s->app.dns.qtype;
+			break;
+		case IOTPROF_APP_TLS:
+			k->app_name = s->name_id;
+			break;
+		case IOTPROF_APP_HTTP:
+			k->app_num = s->method_id;
+			k->app_path = s->path_hash;
+			break;
+		case IOTPROF_APP_COAP:
+			k->app_num = s->app.coap.code;
+			k->app_sub = s->app.coap.type;
+			k->app_path = s->path_hash;
+			break;
+		}
+	} else if (f && f->app.kind == IOTPROF_APP_TLS) {
+		k->app_kind = IOTPROF_APP_TLS;
+		k->app_name = f->name_id[IOTPROF_DIR_REV];
+	}
+}
+
 static __noinline bool deny_match(const struct pkt_meta *m, const struct iotprof_config *cfg,
+				  const struct app_scratch *app, const struct iotprof_flow *f,
 				  __u32 len)
 {
 	__u32 span = cfg->deny_span;
@@ -135,6 +178,7 @@ static __noinline bool deny_match(const struct pkt_meta *m, const struct iotprof
 	w->pkt.dport = m->dport;
 	w->pkt.proto = m->proto;
 	w->pkt.family = m->family;
+	deny_app_facts(&w->pkt, app, f);
 	w->now = bpf_ktime_get_ns();
 	w->len = len;
 	w->masks = cfg->deny_masks;

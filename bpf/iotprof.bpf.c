@@ -121,7 +121,7 @@ static __always_inline bool handle_packet(const struct pkt *p, __u8 flow_flags)
 		}
 	}
 
-	if (!cfg->deny_masks || !deny_match(m, cfg, p->len))
+	if (!cfg->deny_masks || !deny_match(m, cfg, app, f, p->len))
 		return false;
 	/* Dropped, but recorded: the profiler sees what the device tried. */
 	if (f)

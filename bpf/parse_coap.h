@@ -173,6 +173,7 @@ static __noinline int parse_coap(void)
 		hash = fnv_step(hash, s->app.coap.message_id & 0xFF);
 	}
 	s->id = fnv_step(hash, tkl);
+	s->path_hash = s->walk.coap.path_hash;
 	/* A request is its token, method and path: a client that reuses a
 	 * token for another request starts another exchange. */
 	if (coap_code_is_request(s->app.coap.code))

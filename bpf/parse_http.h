@@ -192,11 +192,15 @@ static __noinline int parse_http(void)
 
 	s->app.kind = IOTPROF_APP_HTTP;
 	hash = w->hash;
+	s->path_hash = hash;
+	v = FNV_SEED;
 	for (int k = 0; k < 8; k++)
 		if (k < mlen) {
 			s->app.http.method[k] = sb(s, k);
 			hash = fnv_step(hash, sb(s, k));
+			v = fnv_step(v, sb(s, k));
 		}
+	s->method_id = (v >> 16) ^ (v & 0xFFFF);
 
 	pos = w->pos;
 	*w = (struct http_walk){ .pos = pos };

@@ -218,6 +218,11 @@ struct iotprof_name_string {
 #define IOTPROF_DENY_SPORT     0x0020
 #define IOTPROF_DENY_DPORT     0x0040
 #define IOTPROF_DENY_FAMILY    0x0080	/* implied by an address */
+#define IOTPROF_DENY_APP_KIND  0x0100	/* application protocol (enum iotprof_app_kind) */
+#define IOTPROF_DENY_APP_NAME  0x0200	/* DNS query name or TLS SNI: name id */
+#define IOTPROF_DENY_APP_NUM   0x0400	/* DNS qtype, CoAP code, HTTP method id */
+#define IOTPROF_DENY_APP_PATH  0x0800	/* HTTP URI or CoAP path: FNV-1a of its bytes */
+#define IOTPROF_DENY_APP_SUB   0x1000	/* CoAP type */
 
 struct iotprof_deny_mask {
 	__u32 fields;		/* IOTPROF_DENY_*; 0 = slot unused */
@@ -236,6 +241,11 @@ struct iotprof_deny_key {
 	__u8  proto;
 	__u8  family;
 	__u8  mask;		/* index in deny_masks */
+	__u8  app_kind;
+	__u32 app_name;		/* DNS query name or TLS SNI: name id */
+	__u32 app_path;		/* HTTP URI or CoAP path: FNV-1a of its bytes */
+	__u16 app_num;		/* DNS qtype, CoAP code, HTTP method id (FNV-1a folded to 16 bits) */
+	__u8  app_sub;		/* CoAP type */
 	__u8  pad;
 };
 

@@ -7,7 +7,8 @@ Traffic, run inside the namespaces:
                                     IPv6) for each of the comma-separated PORTS
   tcp SRC SPORT DST DPORT TIMEOUT   one connection, one line echoed back
   udp SRC SPORT DST DPORT TIMEOUT   one datagram echoed back
-The clients print "ok", or "no answer: WHY", and exit 0 only on "ok".
+The clients print "ok" and exit 0, or "no answer: timed out ..." and exit 1,
+or "failed: WHY" and exit 2 on any other error.
 
 Reading iotprof's JSON output:
   rule LIST_JSON ID FIELD           FIELD of rule ID in `iotprof deny list --json`
@@ -94,13 +95,13 @@ def client(kind, src, sport, dst, dport, timeout):
         print(f"no answer: timed out after {timeout} s")
         return 1
     except OSError as e:
-        print(f"no answer: {e}")
-        return 1
+        print(f"failed: {e}")
+        return 2
     finally:
         s.close()
     if got != PAYLOAD:
-        print(f"no answer: got {got!r}")
-        return 1
+        print(f"failed: got {got!r}")
+        return 2
     print("ok")
     return 0
 

@@ -14,7 +14,7 @@
 #include "log.h"
 #include "names.h"
 #include "offline.h"
-#include "pktbuild.h"
+#include "appbuild.h"
 
 struct check_state check_state = { .suite = "deny" };
 
@@ -77,8 +77,11 @@ static void test_spec_refusals(void)
 	memset(&s, 0, sizeof(s));
 	EXPECT(deny_spec_from_flow_json(&s, "{\"src\":null,\"bogus\":1}", "t") == -EINVAL, "unknown member");
 	EXPECT(deny_spec_from_flow_json(&s, "[1,2]", "t") == -EINVAL, "not an object");
-	EXPECT(deny_spec_from_flow_json(&s, "{\"app\":{\"dns\":{}}}", "t") == -EOPNOTSUPP,
-	       "app rules not yet");
+	EXPECT(deny_spec_from_flow_json(&s, "{\"app\":{\"smtp\":{}}}", "t") == -EINVAL,
+	       "unknown application protocol");
+	memset(&s, 0, sizeof(s));
+	EXPECT(deny_spec_from_flow_json(&s, "{\"app\":{\"dns\":{\"qname\":\"*.example\"}}}", "t") == -EINVAL,
+	       "wildcards not yet");
 	memset(&s, 0, sizeof(s));
 	EXPECT(deny_spec_from_flow_json(&s, "{\"src\":\"10.1.0.0/16\",\"dst\":null,\"proto\":\"udp\","
 				       "\"sport\":null,\"dport\":53,\"app\":null}", "t") == 0, "a Flow ID");
@@ -163,6 +166,95 @@ static void test_blocked_packets_recorded(void)
 	flows_free(&t);
 }
 
+static __u32 verdict_app(__u8 proto, const char *src, __u16 sport, const char *dst, __u16 dport,
+			 const struct pkt_buf *payload)
+{
+	struct pkt_buf f;
+
+	ab_wrap(&f, proto, src, sport, dst, dport, payload->b, payload->len);
+	offline_feed_frame(R, f.b, f.len, f.len, 1);
+	return offline_last_verdict(R);
+}
+
+static int add_spec(struct deny_spec *s)
+{
+	s->lease_ns = 60ull * 1000000000ull;
+	return deny_add(&DM, s);
+}
+
+static void test_dns_name_rule(void)
+{
+	struct deny_spec s = {};
+	struct pkt_buf m;
+
+	fresh_run();
+	EXPECT(deny_spec_dns(&s, "blocked.example", NULL) == 0 && add_spec(&s) > 0, "rule");
+	ab_dns_query(&m, 1, "blocked.example", 1);
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40000, "10.0.0.1", 53, &m), XDP_DROP, "the name");
+	ab_dns_query(&m, 2, "Blocked.EXAMPLE", 28);
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40001, "10.0.0.1", 53, &m), XDP_DROP, "any case, any type");
+	ab_dns_query(&m, 3, "other.example", 1);
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40002, "10.0.0.1", 53, &m), XDP_PASS, "another name");
+	memset(&s, 0, sizeof(s));
+	EXPECT(deny_spec_dns(&s, "v6only.example", "AAAA") == 0 && add_spec(&s) > 0, "typed rule");
+	ab_dns_query(&m, 4, "v6only.example", 1);
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40003, "10.0.0.1", 53, &m), XDP_PASS, "other type");
+	ab_dns_query(&m, 5, "v6only.example", 28);
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40004, "10.0.0.1", 53, &m), XDP_DROP, "the type");
+}
+
+static void test_sni_rule_blocks_the_connection(void)
+{
+	struct ab_hello h = { .sni = "api.example" };
+	struct deny_spec s = {};
+	struct pkt_buf m, f;
+
+	fresh_run();
+	EXPECT(deny_spec_sni(&s, "api.example") == 0 && add_spec(&s) > 0, "rule");
+	ab_tcp_bare(&f, "10.0.0.2", 41000, "192.0.2.7", 443, 0x02);
+	offline_feed_frame(R, f.b, f.len, f.len, 1);
+	EXPECT_EQ(offline_last_verdict(R), XDP_PASS, "the SYN (no name yet)");
+	ab_tls_client_hello(&m, &h);
+	EXPECT_EQ(verdict_app(6, "10.0.0.2", 41000, "192.0.2.7", 443, &m), XDP_DROP, "the ClientHello");
+	ab_tcp_bare(&f, "192.0.2.7", 443, "10.0.0.2", 41000, 0x10);
+	offline_feed_frame(R, f.b, f.len, f.len, 1);
+	EXPECT_EQ(offline_last_verdict(R), XDP_DROP, "the connection's later packets");
+	h.sni = "cdn.example";
+	ab_tls_client_hello(&m, &h);
+	EXPECT_EQ(verdict_app(6, "10.0.0.2", 41001, "192.0.2.7", 443, &m), XDP_PASS, "another name");
+}
+
+static void test_http_and_coap_rules(void)
+{
+	static const uint8_t token[2] = { 7, 7 };
+	struct deny_spec s = {};
+	struct pkt_buf m = {};
+	uint32_t last = 0;
+
+	fresh_run();
+	EXPECT(deny_spec_http(&s, "GET", "/secret") == 0 && add_spec(&s) > 0, "HTTP rule");
+	pb_put(&m, "GET /secret HTTP/1.1\r\nHost: h\r\n\r\n", 34);
+	EXPECT_EQ(verdict_app(6, "10.0.0.2", 42000, "10.0.0.1", 80, &m), XDP_DROP, "GET /secret");
+	m.len = 0;
+	pb_put(&m, "POST /secret HTTP/1.1\r\nHost: h\r\n\r\n", 35);
+	EXPECT_EQ(verdict_app(6, "10.0.0.2", 42001, "10.0.0.1", 80, &m), XDP_PASS, "POST /secret");
+	m.len = 0;
+	pb_put(&m, "GET /public HTTP/1.1\r\nHost: h\r\n\r\n", 34);
+	EXPECT_EQ(verdict_app(6, "10.0.0.2", 42002, "10.0.0.1", 80, &m), XDP_PASS, "GET /public");
+
+	memset(&s, 0, sizeof(s));
+	EXPECT(deny_spec_coap(&s, "CON", "0.01", "/a/b") == 0 && add_spec(&s) > 0, "CoAP rule");
+	ab_coap_hdr(&m, AB_COAP_CON, AB_COAP_GET, 1, token, 2);
+	ab_coap_str(&m, &last, 11, "a");
+	ab_coap_str(&m, &last, 11, "b");
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 43000, "10.0.0.1", 5683, &m), XDP_DROP, "CON GET /a/b");
+	last = 0;
+	ab_coap_hdr(&m, AB_COAP_CON, AB_COAP_GET, 2, token, 2);
+	ab_coap_str(&m, &last, 11, "a");
+	ab_coap_str(&m, &last, 11, "c");
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 43000, "10.0.0.1", 5683, &m), XDP_PASS, "CON GET /a/c");
+}
+
 static void test_expired_lease_passes(void)
 {
 	struct deny_spec s = { .lease_ns = 1 };	/* over before any packet */
@@ -188,6 +280,9 @@ int main(void)
 	RUN(test_duplicates_masks_and_removal);
 	RUN(test_blocked_packets_recorded);
 	RUN(test_expired_lease_passes);
+	RUN(test_dns_name_rule);
+	RUN(test_sni_rule_blocks_the_connection);
+	RUN(test_http_and_coap_rules);
 	offline_close(R);
 	return check_state.cases_failed ? 1 : 0;
 }

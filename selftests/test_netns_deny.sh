@@ -132,28 +132,38 @@ start_server() {
 	exit 1
 }
 
-# reach KIND DST [PORT [NAME]]: one exchange from the client, answered within
-# $reach_t seconds?  KIND is tcp or udp (echo), https (curl, NAME as the URL's
-# host, default api.iotprof.test), ping, or dns (dig for the name PORT).  Each exchange has a source port of
-# its own: $sport.
+# reach KIND DST [PORT [NAME]]: one exchange from the client within $reach_t
+# seconds: status 0 when answered, 1 when not (timed out), 2 when the
+# client failed otherwise.  KIND is tcp or udp (echo), https (curl, NAME as
+# the URL's host, default api.iotprof.test), ping, or dns (dig for the name
+# PORT).  Each exchange has a source port of its own: $sport.
 reach() {
-	local kind=$1 dst=$2 port=${3:-} name=${4:-$API} src=$C4 host=$2
+	local kind=$1 dst=$2 port=${3:-} name=${4:-$API} src=$C4 host=$2 rc
 	case $dst in *:*) src=$C6 host="[$dst]" ;; esac
 	sport=$((sport + 1))
 	case $kind in
-	tcp|udp) in_c python3 "$HELPER" "$kind" "$src" "$sport" "$dst" "$port" "$reach_t" ;;
+	tcp|udp) in_c python3 "$HELPER" "$kind" "$src" "$sport" "$dst" "$port" "$reach_t"
+		 rc=$? ;;
 	https)	 local code
 		 code=$(in_c curl -sS -k --noproxy '*' --max-time "$reach_t" -o /dev/null \
 			-w '%{http_code}' --local-port "$sport" --resolve "$name:$port:$host" \
 			"https://$name:$port/")
-		 echo "HTTP status $code"
-		 [ "$code" = 200 ] ;;
-	ping)	 in_c ping -n -q -c 1 -W "$reach_t" -I "$src" "$dst" ;;
+		 rc=$?
+		 echo "curl exit $rc, HTTP status $code"
+		 # 28: timed out
+		 rc=$(( rc == 28 ? 1 : rc == 0 && code == 200 ? 0 : 2 )) ;;
+	ping)	 in_c ping -n -q -c 1 -W "$reach_t" -I "$src" "$dst"
+		 rc=$? ;;	# 1: no reply
 	dns)	 local answer
 		 answer=$(in_c dig -b "$src#$sport" @"$dst" "$port" A +tries=1 +time="$reach_t" +short)
-		 echo "dig answered: $answer"
-		 [ -n "$answer" ] && ! grep -q '^;' <<<"$answer" ;;
+		 rc=$?
+		 echo "dig exit $rc: $answer"
+		 # 9: no reply from the server
+		 rc=$(( rc == 9 ? 1 : rc == 0 ? 0 : 2 ))
+		 [ "$rc" = 0 ] && { [ -z "$answer" ] || grep -q '^;' <<<"$answer"; } && rc=2 ;;
 	esac >"$work/reach.out" 2>&1
+	[ "$rc" -le 2 ] || rc=2
+	return "$rc"
 }
 
 describe() {	# describe KIND DST [PORT [NAME]]
@@ -175,13 +185,24 @@ passes() {
 	return 1
 }
 
-# drops CASE KIND DST [PORT [NAME]]: the exchange must get no answer.
+# drops CASE ID KIND DST [PORT [NAME]]: the exchange must get no answer,
+# and rule ID count packets for it.
 drops() {
-	local cs=$1
-	shift
+	local cs=$1 id=$2 before after rc
+	shift 2
+	before=$(rule_field "$id" packets)
 	reach_t=$T_DROP
-	reach "$@" || return 0
-	fail "$cs" "$(describe "$@"): expected no answer (blocked), but it was answered"
+	reach "$@"
+	rc=$?
+	case $rc in
+	0) fail "$cs" "$(describe "$@"): expected no answer (blocked), but it was answered"
+	   return 1 ;;
+	2) fail "$cs" "$(describe "$@"): expected no answer (blocked), but the client failed otherwise: $(oneline <"$work/reach.out" | cut -c1-200)"
+	   return 1 ;;
+	esac
+	after=$(rule_field "$id" packets)
+	[[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] && [ "$after" -gt "$before" ] && return 0
+	fail "$cs" "$(describe "$@"): no answer, but rule $id counted $before packets before and $after after"
 	return 1
 }
 
@@ -316,9 +337,9 @@ add setup decoy --dst 10.204.0.99 --proto tcp --dport 9
 
 case_start
 if add tcp-port id --proto tcp --dport $ECHO1; then
-	drops tcp-port tcp $API4 $ECHO1
+	drops tcp-port "$id" tcp $API4 $ECHO1
 	blocked_sport=$sport	# its record is checked in case flows
-	drops tcp-port tcp $API6 $ECHO1	# no address: both families
+	drops tcp-port "$id" tcp $API6 $ECHO1	# no address: both families
 	hit tcp-port "$id"
 	passes tcp-port tcp $API4 $ECHO2
 	passes tcp-port udp $API4 $ECHO1
@@ -341,7 +362,7 @@ fi
 
 case_start
 if add udp-port id --proto udp --dport $ECHO2; then
-	drops udp-port udp $API4 $ECHO2
+	drops udp-port "$id" udp $API4 $ECHO2
 	hit udp-port "$id"
 	passes udp-port udp $API4 $ECHO1
 	passes udp-port tcp $API4 $ECHO2
@@ -353,7 +374,7 @@ case_end udp-port
 # A client source port: the next exchange's port is blocked, the one after not.
 case_start
 if add sport id --proto tcp --sport $((sport + 1)); then
-	drops sport tcp $API4 $ECHO1
+	drops sport "$id" tcp $API4 $ECHO1
 	hit sport "$id"
 	passes sport tcp $API4 $ECHO1
 	del sport "$id"
@@ -364,9 +385,9 @@ case_end sport
 
 case_start
 if add dst-addr id --dst $OTHER4; then
-	drops dst-addr tcp $OTHER4 $ECHO1
-	drops dst-addr udp $OTHER4 $ECHO2
-	drops dst-addr ping $OTHER4
+	drops dst-addr "$id" tcp $OTHER4 $ECHO1
+	drops dst-addr "$id" udp $OTHER4 $ECHO2
+	drops dst-addr "$id" ping $OTHER4
 	hit dst-addr "$id"
 	passes dst-addr tcp $API4 $ECHO1
 	passes dst-addr ping $API4
@@ -378,8 +399,8 @@ case_end dst-addr
 # 10.204.0.4/30: other (.4) and late (.5), not api (.3) nor the DNS server (.1).
 case_start
 if add prefix id --dst 10.204.0.4/30; then
-	drops prefix tcp $OTHER4 $ECHO1
-	drops prefix udp $LATE4 $ECHO2
+	drops prefix "$id" tcp $OTHER4 $ECHO1
+	drops prefix "$id" udp $LATE4 $ECHO2
 	hit prefix "$id"
 	passes prefix tcp $API4 $ECHO1
 	passes prefix dns $DNS4 $OTHER
@@ -389,8 +410,8 @@ case_end prefix
 
 case_start
 if add ipv6 id --dst $API6 --proto tcp; then
-	drops ipv6 tcp $API6 $ECHO1
-	drops ipv6 https $API6 $HTTPS_PORT
+	drops ipv6 "$id" tcp $API6 $ECHO1
+	drops ipv6 "$id" https $API6 $HTTPS_PORT
 	hit ipv6 "$id"
 	passes ipv6 udp $API6 $ECHO2
 	passes ipv6 tcp $OTHER6 $ECHO1
@@ -402,7 +423,7 @@ case_end ipv6
 # A protocol alone: ICMP, not ICMPv6, not TCP.
 case_start
 if add icmp id --proto icmp; then
-	drops icmp ping $API4
+	drops icmp "$id" ping $API4
 	hit icmp "$id"
 	passes icmp ping $API6
 	passes icmp tcp $API4 $ECHO1
@@ -415,7 +436,7 @@ case_start
 printf '{"src": null, "dst": "%s", "proto": "udp", "sport": null, "dport": %s, "app": null}\n' \
 	$API4 $ECHO2 >"$work/flow-id.json"
 if add flow-id id --flow-file "$work/flow-id.json"; then
-	drops flow-id udp $API4 $ECHO2
+	drops flow-id "$id" udp $API4 $ECHO2
 	hit flow-id "$id"
 	passes flow-id udp $OTHER4 $ECHO2
 	passes flow-id tcp $API4 $ECHO2
@@ -440,8 +461,8 @@ case_start
 learn name $API A $API4
 learn name $API AAAA $API6
 if add name id --dst $API --dport $HTTPS_PORT; then
-	drops name https $API4 $HTTPS_PORT $API
-	drops name https $API6 $HTTPS_PORT $API
+	drops name "$id" https $API4 $HTTPS_PORT $API
+	drops name "$id" https $API6 $HTTPS_PORT $API
 	hit name "$id"
 	passes name https $OTHER4 $HTTPS_PORT $OTHER
 	passes name tcp $API4 $ECHO1
@@ -460,8 +481,8 @@ if add name-late id --dst $LATE; then
 	p=$(rule_field "$id" packets)
 	[ "$p" = 0 ] || fail name-late "before the lookup, the rule counted $p packets, expected 0"
 	if learn name-late $LATE A $LATE4; then
-		drops name-late tcp $LATE4 $ECHO1
-		drops name-late https $LATE4 $HTTPS_PORT $LATE
+		drops name-late "$id" tcp $LATE4 $ECHO1
+		drops name-late "$id" https $LATE4 $HTTPS_PORT $LATE
 		hit name-late "$id"
 		passes name-late tcp $OTHER4 $ECHO1
 	fi
@@ -478,7 +499,7 @@ if add lease id --dst $API4 --proto tcp --dport $ECHO1 --lease 2s; then
 	e=$(rule_field "$id" expired) l=$(rule_field "$id" lease_s)
 	[ "$e" = false ] && [[ $l =~ ^[12]$ ]] ||
 		fail lease "right after adding: expected expired false and lease_s 1 or 2, got $e and $l"
-	drops lease tcp $API4 $ECHO1
+	drops lease "$id" tcp $API4 $ECHO1
 	hit lease "$id"
 	expired0=$(stat_of deny_expired)
 	# Until it is answered: T_DROP per try, at most 8 s in all.
@@ -514,10 +535,16 @@ case_end lease
 # at XDP ingress (as written); other's pass.
 case_start
 if add bidir id --src $API4 --dst $C4; then
-	drops bidir tcp $API4 $ECHO1
+	drops bidir "$id" tcp $API4 $ECHO1
 	bidir_sport=43001
-	out=$(in_s python3 "$HELPER" tcp $API4 $bidir_sport $C4 $CLIENT_ECHO $T_DROP 2>&1) &&
-		fail bidir "tcp from $API4 to the client port $CLIENT_ECHO: expected no answer, got: $out"
+	before=$(rule_field "$id" packets)
+	out=$(in_s python3 "$HELPER" tcp $API4 $bidir_sport $C4 $CLIENT_ECHO $T_DROP 2>&1)
+	rc=$? after=$(rule_field "$id" packets)
+	if [ "$rc" -ne 1 ]; then
+		fail bidir "tcp from $API4 to the client port $CLIENT_ECHO: expected no answer (blocked), got: $out"
+	elif ! [[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] || [ "$after" -le "$before" ]; then
+		fail bidir "tcp from $API4 to the client: no answer, but rule $id counted $before packets before and $after after"
+	fi
 	hit bidir "$id"
 	out=$(in_s python3 "$HELPER" tcp $OTHER4 43002 $C4 $CLIENT_ECHO $T_PASS 2>&1) ||
 		fail bidir "tcp from $OTHER4 to the client port $CLIENT_ECHO: expected an answer, got: $out"
@@ -539,11 +566,13 @@ check_record() {
 		return
 	fi
 	pk=$((BASH_REMATCH[1] + BASH_REMATCH[2])) bl=${BASH_REMATCH[3]}
+	note "flows: $2:$3 <-> $4:$5: $rec"
 	[ "$bl" -gt 0 ] && [ "$pk" -ge "$bl" ] ||
 		fail "$cs" "the record of $2:$3 <-> $4:$5 has $rec: expected blocked > 0 and the blocked packets among those counted"
 }
 case_start
 if cli flows --json >"$work/flows.json" 2>"$work/flows.err"; then
+	# Dropped at TC egress (tcp-port) and at XDP ingress (bidir).
 	[ -n "${blocked_sport:-}" ] && check_record flows $C4 "$blocked_sport" $API4 $ECHO1
 	[ -n "${bidir_sport:-}" ] && check_record flows $API4 "$bidir_sport" $C4 $CLIENT_ECHO
 else
@@ -584,6 +613,8 @@ refused() {
 	[ "$failures" -eq "$f0" ] && pass "$cs"
 }
 refused bad-member vlan --flow '{"src": null, "dst": "'$API4'", "proto": "tcp", "sport": null, "dport": 7001, "app": null, "vlan": 7}'
+# Until rules on application data exist, a Flow ID's "app" is refused.
+"$CLI" deny --help 2>&1 | grep -q -- '--dns-name' ||
 refused bad-app app --flow '{"src": null, "dst": "'$API4'", "proto": "udp", "sport": null, "dport": 53, "app": {"dns": {"qname": "'$API'"}}}'
 refused bad-port 70000 --dst $API4 --dport 70000
 refused bad-prefix /33 --dst 10.204.0.0/33
@@ -622,13 +653,47 @@ else
 fi
 case_end masks
 
+# ---- a held rule: SIGTERM removes it ---------------------------------------------------------
+
+# `deny add --hold` keeps its rule while it runs and removes it on SIGTERM:
+# answered again at once, long before the rule's 30 s lease would end it.
+hold_started() { [ -s "$work/hold.out" ] && [[ $(rule_field "$(head -1 "$work/hold.out")" id) =~ ^[0-9]+$ ]]; }
+if "$CLI" deny --help 2>&1 | grep -q -- '--hold'; then
+	case_start
+	(exec nsenter --net="/run/netns/$NS_C" -- timeout 30 "$CLI" --pin-dir "$PIN" deny add \
+		--dst $OTHER4 --proto tcp --dport $ECHO1 --lease 30s --hold) >"$work/hold.out" 2>"$work/hold.err" &
+	hold_pid=$!
+	server_pids+=("$hold_pid")
+	if wait_for 50 hold_started; then
+		id=$(head -1 "$work/hold.out")
+		drops hold "$id" tcp $OTHER4 $ECHO1
+		kill -TERM "$hold_pid"
+		gone() { ! kill -0 "$hold_pid" 2>/dev/null; }
+		if wait_for 50 gone; then
+			wait "$hold_pid"
+			rc=$?
+			[ "$rc" -eq 0 ] || fail hold "deny add --hold exited with status $rc on SIGTERM: $(oneline <"$work/hold.err")"
+			[ "$(rule_field "$id" id)" = absent ] ||
+				fail hold "rule $id is still listed after its holder got SIGTERM: $(oneline <"$work/list.json")"
+			passes hold tcp $OTHER4 $ECHO1
+		else
+			fail hold "deny add --hold still runs 5 s after SIGTERM"
+		fi
+	else
+		fail hold "deny add --hold: no rule appeared: $(cat "$work/hold.out" "$work/hold.err" | oneline)"
+	fi
+	case_end hold
+else
+	note "this iotprof has no 'deny add --hold': case hold not run"
+fi
+
 # ---- detach ----------------------------------------------------------------------------------
 
 # A rule without a lease, then --detach: no pins left, the maps freed, the
 # traffic it blocked answered.
 case_start
 if add detach id --dst $API4 --lease none; then
-	drops detach tcp $API4 $ECHO1
+	drops detach "$id" tcp $API4 $ECHO1
 	map_id=$(bpftool map show pinned "$PIN/deny_rules" 2>/dev/null | sed -n 's/^\([0-9]*\):.*/\1/p')
 	if in_c "$LOAD" --pin-dir "$PIN" --detach >"$work/detach.out" 2>&1 &&
 	   grep -q '^veth-c: detached' "$work/detach.out"; then

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "addr.h"
 #include "app_json.h"
 
@@ -21,20 +23,34 @@ struct json_object *json_kernel_string(const char *s, size_t max)
 	return json_object_new_string(out);
 }
 
-const char *dns_type_name(__u16 type, char buf[12])
-{
-	static const struct { __u16 type; const char *name; } names[] = {
+static const struct { __u16 type; const char *name; } dns_types[] = {
 		{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 12, "PTR" },
 		{ 13, "HINFO" }, { 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" }, { 33, "SRV" },
 		{ 35, "NAPTR" }, { 41, "OPT" }, { 43, "DS" }, { 46, "RRSIG" }, { 47, "NSEC" },
 		{ 48, "DNSKEY" }, { 64, "SVCB" }, { 65, "HTTPS" }, { 255, "ANY" },
-	};
+};
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].type == type)
-			return names[i].name;
+const char *dns_type_name(__u16 type, char buf[12])
+{
+	for (size_t i = 0; i < sizeof(dns_types) / sizeof(dns_types[0]); i++)
+		if (dns_types[i].type == type)
+			return dns_types[i].name;
 	snprintf(buf, 12, "TYPE%u", type);
 	return buf;
+}
+
+int dns_type_number(const char *text)
+{
+	unsigned long n;
+	char *end;
+
+	for (size_t i = 0; i < sizeof(dns_types) / sizeof(dns_types[0]); i++)
+		if (!strcasecmp(text, dns_types[i].name))
+			return dns_types[i].type;
+	if (!strncasecmp(text, "TYPE", 4))
+		text += 4;
+	n = strtoul(text, &end, 10);
+	return *text && !*end && n <= 65535 ? (int)n : -1;
 }
 
 static void add_flags(struct json_object *o, __u8 flags)

@@ -23,4 +23,7 @@ struct json_object *json_kernel_string(const char *s, size_t max);
 /* "A", "AAAA", ... or "TYPE123" (RFC 3597). */
 const char *dns_type_name(__u16 type, char buf[12]);
 
+/* The reverse: a name dns_type_name() gives, or a number.  -1 if neither. */
+int dns_type_number(const char *text);
+
 #endif

@@ -17,6 +17,9 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: iotprof deny add [--src HOST] [--dst HOST] [--proto P] [--sport N] [--dport N]\n"
+"                        [--dns-name NAME [--dns-type T]] [--sni NAME]\n"
+"                        [--http-method M] [--http-uri URI]\n"
+"                        [--coap-type CON|NON|ACK|RST] [--coap-code C.DD] [--coap-uri /a/b]\n"
 "                        [--lease DURATION|none]\n"
 "       iotprof deny add --flow JSON | --flow-file FILE   (a Flow ID object)\n"
 "       iotprof deny add ... --hold     keep the rule while this command runs\n"
@@ -109,6 +112,14 @@ static int deny_add_cmd(int argc, char **argv, const struct deny_maps *dm)
 		{ "flow", required_argument, NULL, 'f' },
 		{ "flow-file", required_argument, NULL, 'F' },
 		{ "hold", no_argument, NULL, 'H' },
+		{ "dns-name", required_argument, NULL, 1 },
+		{ "dns-type", required_argument, NULL, 2 },
+		{ "sni", required_argument, NULL, 3 },
+		{ "http-method", required_argument, NULL, 4 },
+		{ "http-uri", required_argument, NULL, 5 },
+		{ "coap-type", required_argument, NULL, 6 },
+		{ "coap-code", required_argument, NULL, 7 },
+		{ "coap-uri", required_argument, NULL, 8 },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -148,6 +159,23 @@ static int deny_add_cmd(int argc, char **argv, const struct deny_maps *dm)
 		}
 		case 'H':
 			hold = true;
+			break;
+		case 1:
+		case 2:
+			err = deny_spec_dns(&s, c == 1 ? optarg : NULL, c == 2 ? optarg : NULL);
+			break;
+		case 3:
+			err = deny_spec_sni(&s, optarg);
+			break;
+		case 4:
+		case 5:
+			err = deny_spec_http(&s, c == 4 ? optarg : NULL, c == 5 ? optarg : NULL);
+			break;
+		case 6:
+		case 7:
+		case 8:
+			err = deny_spec_coap(&s, c == 6 ? optarg : NULL, c == 7 ? optarg : NULL,
+					     c == 8 ? optarg : NULL);
 			break;
 		case 'h':
 			usage(stdout);

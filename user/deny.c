@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 #include "addr.h"
+#include "app_json.h"
 #include "deny.h"
 #include "log.h"
 #include "names.h"
@@ -139,6 +140,132 @@ int deny_spec_port(struct deny_spec *s, bool src, const char *text)
 	return 0;
 }
 
+__u32 deny_path_hash(const char *text)
+{
+	__u32 h = 2166136261u;
+
+	for (; *text; text++)
+		h = (h ^ (unsigned char)*text) * 16777619u;
+	return h;
+}
+
+__u16 deny_method_id(const char *method)
+{
+	__u32 h = deny_path_hash(method);
+
+	return (h >> 16) ^ (h & 0xFFFF);
+}
+
+static int app_kind_set(struct deny_spec *s, __u8 kind, const char *what)
+{
+	if (s->app_kind && s->app_kind != kind) {
+		pr_warn("deny: %s: a rule matches one application protocol", what);
+		return -EINVAL;
+	}
+	s->app_kind = kind;
+	s->fields |= IOTPROF_DENY_APP_KIND;
+	return 0;
+}
+
+static int app_name_set(struct deny_spec *s, const char *name, const char *what)
+{
+	if (!host_name_ok(name)) {
+		pr_warn("deny: %s '%s' is not a host name (exact names only: no wildcards yet)", what, name);
+		return -EINVAL;
+	}
+	s->app_name = name_id_of(name);
+	snprintf(s->app_name_text, sizeof(s->app_name_text), "%s", name);
+	s->fields |= IOTPROF_DENY_APP_NAME;
+	return 0;
+}
+
+static int app_path_set(struct deny_spec *s, const char *path, const char *what)
+{
+	if (!*path || strlen(path) >= IOTPROF_URI_MAX) {
+		pr_warn("deny: %s must have 1 to %d characters", what, IOTPROF_URI_MAX - 1);
+		return -EINVAL;
+	}
+	s->app_path = deny_path_hash(path);
+	snprintf(s->app_path_text, sizeof(s->app_path_text), "%s", path);
+	s->fields |= IOTPROF_DENY_APP_PATH;
+	return 0;
+}
+
+int deny_spec_dns(struct deny_spec *s, const char *qname, const char *qtype)
+{
+	int err = app_kind_set(s, IOTPROF_APP_DNS, "DNS");
+
+	if (!err && qname)
+		err = app_name_set(s, qname, "DNS name");
+	if (!err && qtype) {
+		int t = dns_type_number(qtype);
+
+		if (t < 0) {
+			pr_warn("deny: DNS type '%s' is not a type name (A, AAAA, ...) or number", qtype);
+			return -EINVAL;
+		}
+		s->app_num = t;
+		s->fields |= IOTPROF_DENY_APP_NUM;
+	}
+	return err;
+}
+
+int deny_spec_sni(struct deny_spec *s, const char *sni)
+{
+	return app_kind_set(s, IOTPROF_APP_TLS, "TLS") ?: app_name_set(s, sni, "TLS SNI");
+}
+
+int deny_spec_http(struct deny_spec *s, const char *method, const char *uri)
+{
+	int err = app_kind_set(s, IOTPROF_APP_HTTP, "HTTP");
+
+	if (!err && method) {
+		if (!*method || strlen(method) >= IOTPROF_METHOD_MAX || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ-") != strlen(method)) {
+			pr_warn("deny: HTTP method '%s' is not an upper-case method name", method);
+			return -EINVAL;
+		}
+		s->app_num = deny_method_id(method);
+		s->fields |= IOTPROF_DENY_APP_NUM;
+	}
+	if (!err && uri)
+		err = app_path_set(s, uri, "the HTTP URI");
+	return err;
+}
+
+int deny_spec_coap(struct deny_spec *s, const char *type, const char *code, const char *uri)
+{
+	static const char *const types[] = { "CON", "NON", "ACK", "RST" };
+	int err = app_kind_set(s, IOTPROF_APP_COAP, "CoAP");
+
+	if (!err && type) {
+		int t = -1;
+
+		for (int i = 0; i < 4; i++)
+			if (!strcmp(type, types[i]))
+				t = i;
+		if (t < 0) {
+			pr_warn("deny: CoAP type '%s' is not CON, NON, ACK or RST", type);
+			return -EINVAL;
+		}
+		s->app_sub = t;
+		s->fields |= IOTPROF_DENY_APP_SUB;
+	}
+	if (!err && code) {
+		unsigned int cls, detail;
+		char tail;
+
+		if (sscanf(code, "%u.%u%c", &cls, &detail, &tail) != 2 || cls > 7 || detail > 31) {
+			pr_warn("deny: CoAP code '%s' is not class.detail (0.01 ... 7.31)", code);
+			return -EINVAL;
+		}
+		s->app_num = cls << 5 | detail;
+		s->fields |= IOTPROF_DENY_APP_NUM;
+	}
+	if (!err && uri)
+		err = app_path_set(s, uri, "the CoAP URI");
+	return err;
+}
+
 int deny_parse_lease(const char *text, __u64 *ns)
 {
 	unsigned long n;
@@ -157,6 +284,59 @@ int deny_parse_lease(const char *text, __u64 *ns)
 	}
 	*ns = (__u64)n * 1000000000ull * (*end == 'm' ? 60 : *end == 'h' ? 3600 : 1);
 	return 0;
+}
+
+/* A string member, NULL when absent or null; -EINVAL through *err when it
+ * is something else. */
+static const char *json_str(struct json_object *o, const char *key, const char *where, int *err)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return NULL;
+	if (json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	pr_warn("%s: app member \"%s\" must be a string or null", where, key);
+	*err = -EINVAL;
+	return NULL;
+}
+
+/* "app": one of {"dns":{"qname","qtype"}}, {"tls":{"sni"}},
+ * {"http":{"method","uri"}}, {"coap":{"type","code","uri"}}; the other
+ * members of iotprof flows' app objects are facts, not match fields, and
+ * are ignored so that a record's app can be passed as it is. */
+static int spec_app_from_json(struct deny_spec *s, struct json_object *app, const char *where)
+{
+	struct json_object *d;
+	int err = 0;
+	const char *a, *b, *c;
+
+	if (!json_object_is_type(app, json_type_object) || json_object_object_length(app) != 1) {
+		pr_warn("%s: \"app\" must be null or an object with one of dns, tls, http, coap", where);
+		return -EINVAL;
+	}
+	if (json_object_object_get_ex(app, "dns", &d)) {
+		a = json_str(d, "qname", where, &err);
+		b = json_str(d, "qtype", where, &err);
+		return err ?: deny_spec_dns(s, a, b);
+	}
+	if (json_object_object_get_ex(app, "tls", &d)) {
+		a = json_str(d, "sni", where, &err);
+		return err ?: a ? deny_spec_sni(s, a) : app_kind_set(s, IOTPROF_APP_TLS, "TLS");
+	}
+	if (json_object_object_get_ex(app, "http", &d)) {
+		a = json_str(d, "method", where, &err);
+		b = json_str(d, "uri", where, &err);
+		return err ?: deny_spec_http(s, a, b);
+	}
+	if (json_object_object_get_ex(app, "coap", &d)) {
+		a = json_str(d, "type", where, &err);
+		b = json_str(d, "code", where, &err);
+		c = json_str(d, "uri", where, &err);
+		return err ?: deny_spec_coap(s, a, b, c);
+	}
+	pr_warn("%s: \"app\" names no known protocol (dns, tls, http, coap)", where);
+	return -EINVAL;
 }
 
 int deny_spec_from_flow_json(struct deny_spec *s, const char *json, const char *where)
@@ -211,11 +391,8 @@ int deny_spec_from_flow_json(struct deny_spec *s, const char *json, const char *
 	if (!err && json_object_object_get_ex(o, "proto", &v) && v)
 		err = json_object_is_type(v, json_type_string) ? deny_spec_proto(s, json_object_get_string(v))
 							       : (pr_warn("%s: \"proto\" must be a string or null", where), -EINVAL);
-	if (!err && json_object_object_get_ex(o, "app", &v) && v) {
-		pr_warn("%s: rules on application data (\"app\") are not supported yet; give app null",
-			where);
-		err = -EOPNOTSUPP;
-	}
+	if (!err && json_object_object_get_ex(o, "app", &v) && v)
+		err = spec_app_from_json(s, v, where);
 out:
 	json_object_put(o);
 	json_tokener_free(tok);
@@ -312,6 +489,16 @@ static void key_of(const struct deny_spec *s, int mask, struct iotprof_deny_key 
 		k->dport = s->dport;
 	if (s->family)
 		k->family = s->family;
+	if (s->fields & IOTPROF_DENY_APP_KIND)
+		k->app_kind = s->app_kind;
+	if (s->fields & IOTPROF_DENY_APP_NAME)
+		k->app_name = s->app_name;
+	if (s->fields & IOTPROF_DENY_APP_NUM)
+		k->app_num = s->app_num;
+	if (s->fields & IOTPROF_DENY_APP_PATH)
+		k->app_path = s->app_path;
+	if (s->fields & IOTPROF_DENY_APP_SUB)
+		k->app_sub = s->app_sub;
 	k->mask = mask;
 }
 
@@ -390,7 +577,7 @@ int deny_add(const struct deny_maps *dm, const struct deny_spec *s)
 	__u32 id;
 
 	if (!s->fields) {
-		pr_warn("deny: a rule must name at least one field (--src, --dst, --proto, --sport, --dport)");
+		pr_warn("deny: a rule must name at least one field (see 'iotprof deny --help')");
 		return -EINVAL;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -418,7 +605,20 @@ int deny_add(const struct deny_maps *dm, const struct deny_spec *s)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		rule.expires_ns = (__u64)now.tv_sec * 1000000000ull + now.tv_nsec + s->lease_ns;
 	}
-	/* Names the rule refers to, for listing it. */
+	/* Names the rule refers to, for listing it (URIs and paths by their
+	 * hash: one table of strings serves both). */
+	if (*s->app_path_text) {
+		struct iotprof_name_string text = {};
+
+		snprintf(text.name, sizeof(text.name), "%s", s->app_path_text);
+		bpf_map_update_elem(dm->strings_fd, &s->app_path, &text, BPF_NOEXIST);
+	}
+	if (*s->app_name_text) {
+		struct iotprof_name_string text = {};
+
+		snprintf(text.name, sizeof(text.name), "%s", s->app_name_text);
+		bpf_map_update_elem(dm->strings_fd, &s->app_name, &text, BPF_NOEXIST);
+	}
 	for (int i = 0; i < 2; i++) {
 		const char *name = i ? s->dst_name : s->src_name;
 		struct iotprof_name_string text = {};
@@ -532,6 +732,43 @@ static void host_text(const struct deny_maps *dm, const struct rule_row *r, bool
 	}
 }
 
+/* The application part of a rule, for people: "dns www.example.com A". */
+static void app_text(const struct deny_maps *dm, const struct rule_row *r, char *buf, size_t len)
+{
+	static const char *const kinds[] = { "-", "dns", "tls", "http", "coap" };
+	static const char *const coap_types[] = { "CON", "NON", "ACK", "RST" };
+	struct iotprof_name_string name = {}, path = {};
+	__u32 f = r->mask.fields;
+	char num[16] = "", tbuf[12];
+	size_t o;
+
+	if (!(f & IOTPROF_DENY_APP_KIND)) {
+		snprintf(buf, len, "*");
+		return;
+	}
+	if (f & IOTPROF_DENY_APP_NAME && bpf_map_lookup_elem(dm->strings_fd, &r->key.app_name, &name))
+		snprintf(name.name, sizeof(name.name), "name#%u", r->key.app_name);
+	if (f & IOTPROF_DENY_APP_PATH && bpf_map_lookup_elem(dm->strings_fd, &r->key.app_path, &path))
+		snprintf(path.name, sizeof(path.name), "path#%u", r->key.app_path);
+	if (f & IOTPROF_DENY_APP_NUM) {
+		if (r->key.app_kind == IOTPROF_APP_DNS)
+			snprintf(num, sizeof(num), "%s", dns_type_name(r->key.app_num, tbuf));
+		else if (r->key.app_kind == IOTPROF_APP_COAP)
+			snprintf(num, sizeof(num), "%u.%02u", r->key.app_num >> 5, r->key.app_num & 31);
+		else
+			snprintf(num, sizeof(num), "method#%u", r->key.app_num);
+	}
+	o = snprintf(buf, len, "%s", kinds[r->key.app_kind <= 4 ? r->key.app_kind : 0]);
+	if (f & IOTPROF_DENY_APP_SUB && o < len)
+		o += snprintf(buf + o, len - o, " %s", coap_types[r->key.app_sub & 3]);
+	if (*num && o < len)
+		o += snprintf(buf + o, len - o, " %s", num);
+	if (*name.name && o < len)
+		o += snprintf(buf + o, len - o, " %.200s", name.name);
+	if (*path.name && o < len)
+		snprintf(buf + o, len - o, " %.200s", path.name);
+}
+
 static int rows_read(const struct deny_maps *dm, struct rule_row **rows, size_t *n)
 {
 	struct iotprof_deny_key k, next;
@@ -602,15 +839,17 @@ int deny_print(FILE *out, const struct deny_maps *dm, bool json)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	if (!json)
-		fprintf(out, "%4s  %-28s  %-28s  %-6s  %5s  %5s  %9s  %10s  %s\n", "ID", "SOURCE",
-			"DESTINATION", "PROTO", "SPORT", "DPORT", "PACKETS", "BYTES", "LEASE");
+		fprintf(out, "%4s  %-28s  %-28s  %-6s  %5s  %5s  %9s  %10s  %-8s  %s\n", "ID", "SOURCE",
+			"DESTINATION", "PROTO", "SPORT", "DPORT", "PACKETS", "BYTES", "LEASE", "APPLICATION");
 	for (size_t i = 0; i < n; i++) {
 		const struct rule_row *r = &rows[i];
 		char src[256], dst[256], proto[8] = "*", sport[8] = "*", dport[8] = "*", lease[32];
+		char app[512];
 		__s64 left = r->val.expires_ns ? (__s64)(r->val.expires_ns - now) : 0;
 
 		host_text(dm, r, true, src, sizeof(src));
 		host_text(dm, r, false, dst, sizeof(dst));
+		app_text(dm, r, app, sizeof(app));
 		if (r->mask.fields & IOTPROF_DENY_PROTO) {
 			char pbuf[8];
 
@@ -637,6 +876,7 @@ int deny_print(FILE *out, const struct deny_maps *dm, bool json)
 					       json_object_new_int(r->key.sport) : NULL);
 			json_object_object_add(o, "dport", r->mask.fields & IOTPROF_DENY_DPORT ?
 					       json_object_new_int(r->key.dport) : NULL);
+			json_object_object_add(o, "app", strcmp(app, "*") ? json_object_new_string(app) : NULL);
 			json_object_object_add(o, "packets", json_object_new_int64(r->val.packets));
 			json_object_object_add(o, "bytes", json_object_new_int64(r->val.bytes));
 			json_object_object_add(o, "lease_s", r->val.expires_ns ?
@@ -646,9 +886,9 @@ int deny_print(FILE *out, const struct deny_maps *dm, bool json)
 									    JSON_C_TO_STRING_NOSLASHESCAPE));
 			json_object_put(o);
 		} else {
-			fprintf(out, "%4u  %-28s  %-28s  %-6s  %5s  %5s  %9llu  %10llu  %s\n", r->val.id, src, dst,
-				proto, sport, dport, (unsigned long long)r->val.packets,
-				(unsigned long long)r->val.bytes, lease);
+			fprintf(out, "%4u  %-28s  %-28s  %-6s  %5s  %5s  %9llu  %10llu  %-8s  %s\n", r->val.id,
+				src, dst, proto, sport, dport, (unsigned long long)r->val.packets,
+				(unsigned long long)r->val.bytes, lease, app);
 		}
 	}
 	if (!json)

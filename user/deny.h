@@ -22,6 +22,12 @@ struct deny_spec {
 	char  dst_name[IOTPROF_NAME_MAX];
 	__u8  proto;
 	__u16 sport, dport;
+	__u8  app_kind;			/* with IOTPROF_DENY_APP_KIND */
+	__u8  app_sub;
+	__u16 app_num;
+	__u32 app_name, app_path;
+	char  app_name_text[IOTPROF_NAME_MAX];	/* for listing the rule */
+	char  app_path_text[IOTPROF_URI_MAX];
 	__u64 lease_ns;			/* 0: none */
 };
 
@@ -38,6 +44,18 @@ void deny_maps_close(struct deny_maps *dm);
 int deny_spec_host(struct deny_spec *s, bool src, const char *text);
 int deny_spec_proto(struct deny_spec *s, const char *text);
 int deny_spec_port(struct deny_spec *s, bool src, const char *text);
+
+/* Application data: each sets the protocol and the fields it is given
+ * (NULL: any).  Exact values only. */
+int deny_spec_dns(struct deny_spec *s, const char *qname, const char *qtype);
+int deny_spec_sni(struct deny_spec *s, const char *sni);
+int deny_spec_http(struct deny_spec *s, const char *method, const char *uri);
+int deny_spec_coap(struct deny_spec *s, const char *type, const char *code, const char *uri);
+
+/* FNV-1a of bytes as the kernel hashes URIs and paths, and the HTTP
+ * method's 16-bit number. */
+__u32 deny_path_hash(const char *text);
+__u16 deny_method_id(const char *method);
 
 /* "30s", "10m", "2h" or "none" (0). */
 int deny_parse_lease(const char *text, __u64 *ns);
