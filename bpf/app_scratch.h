@@ -121,6 +121,15 @@ struct app_scratch {
 	__u32 request_id;	/* CoAP request: its exchange's identity (see app_exchange_id) */
 	__u32 path_hash;	/* HTTP URI or CoAP path, FNV-1a of its bytes (deny rules) */
 	__u16 method_id;	/* HTTP method, FNV-1a folded to 16 bits (deny rules) */
+	__u16 pad2;
+	/* deny rules on prefixes and suffixes: the hash of every URI prefix
+	 * (index: length - 1), and of the DNS name's last n labels (index n) */
+	__u32 uri_prefix_hash[IOTPROF_URI_MAX];
+	__u32 suffix_hash[IOTPROF_SUFFIX_LABELS_MAX + 1];
+	__u32 suffix_pos;	/* the backward walk's next byte */
+	__u32 suffix_labels;	/* labels passed so far */
+	__u32 suffix_h;
+	__u32 uri_len;		/* HTTP: bytes of the URI kept */
 	union app_walk walk;	/* the running parser's loop state */
 	/* DNS: the further questions of the message, each its own exchange */
 	__u32 dns_base;

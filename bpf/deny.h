@@ -40,7 +40,8 @@ struct deny_walk {
 	__u32 len;
 	__u32 masks;			/* settings' bitmap of masks in use */
 	__u8  drop;
-	__u8  pad[7];
+	__u8  has_app;			/* the app scratch holds this packet's data */
+	__u8  pad[6];
 };
 
 struct {
@@ -106,6 +107,25 @@ static long deny_mask_step(__u32 i, void *ctx)
 		w->key.app_path = w->pkt.app_path;
 	if (fields & IOTPROF_DENY_APP_SUB)
 		w->key.app_sub = w->pkt.app_sub;
+	if (fields & (IOTPROF_DENY_APP_SUFFIX | IOTPROF_DENY_APP_PREFIX)) {
+		struct app_scratch *s = scratch_get();
+		__u32 n;
+
+		if (!s || !w->has_app)
+			return 0;	/* nothing to match a suffix or prefix of */
+		if (fields & IOTPROF_DENY_APP_SUFFIX) {
+			n = mask->suffix_labels;
+			if (n == 0 || n > IOTPROF_SUFFIX_LABELS_MAX || !s->suffix_hash[n])
+				return 0;	/* the name has no such suffix */
+			w->key.app_name = s->suffix_hash[n];
+		}
+		if (fields & IOTPROF_DENY_APP_PREFIX) {
+			n = mask->path_prefix;
+			if (n == 0 || n > s->uri_len || n > IOTPROF_URI_MAX)
+				return 0;	/* the URI is shorter than the prefix */
+			w->key.app_path = s->uri_prefix_hash[(n - 1) & (IOTPROF_URI_MAX - 1)];
+		}
+	}
 	w->key.mask = i;
 
 	rule = bpf_map_lookup_elem(&deny_rules, &w->key);
@@ -179,6 +199,7 @@ static __noinline bool deny_match(const struct pkt_meta *m, const struct iotprof
 	w->pkt.proto = m->proto;
 	w->pkt.family = m->family;
 	deny_app_facts(&w->pkt, app, f);
+	w->has_app = app != NULL;
 	w->now = bpf_ktime_get_ns();
 	w->len = len;
 	w->masks = cfg->deny_masks;

@@ -194,6 +194,37 @@ static long dns_rr_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/* The suffix hashes of the query name, walking it backwards: at each dot,
+ * the bytes after it are a suffix of one more label. */
+static long dns_suffix_step(__u32 i, void *ctx)
+{
+	struct app_scratch *s = scratch_get();
+	__u32 pos, n;
+	__u8 c;
+
+	if (!s || !s->suffix_pos)
+		return 1;
+	pos = --s->suffix_pos;
+	c = s->app.dns.qname[pos & (IOTPROF_NAME_MAX - 1)];
+	if (c == '.') {
+		n = ++s->suffix_labels;
+		if (n > IOTPROF_SUFFIX_LABELS_MAX)
+			return 1;
+		s->suffix_hash[n] = s->suffix_h;
+	}
+	s->suffix_h = s->suffix_h * 31 + ascii_lower(c);
+	return 0;
+}
+
+static __always_inline void dns_suffixes(struct app_scratch *s, __u32 len)
+{
+	__builtin_memset(s->suffix_hash, 0, sizeof(s->suffix_hash));
+	s->suffix_pos = len < IOTPROF_NAME_MAX ? len : IOTPROF_NAME_MAX - 1;
+	s->suffix_labels = 0;
+	s->suffix_h = 0;
+	bpf_loop(IOTPROF_NAME_MAX, dns_suffix_step, NULL, 0);
+}
+
 /* Parses the DNS message at offset base of the scratch buffer into s->app.
  * Returns 0 when it is a DNS message with a question, -1 otherwise. */
 static __noinline int parse_dns(__u32 base)
@@ -236,6 +267,7 @@ static __noinline int parse_dns(__u32 base)
 	s->id = dns_exchange_id(hash, s->app.dns.qtype, txid);
 	s->dns_base = base;
 	s->dns_next_q = end + 4;
+	dns_suffixes(s, out);
 	s->dns_more_q = qdcount > 1 ? (qdcount - 1 < DNS_QUESTIONS_SKIP_MAX ? qdcount - 1
 								 : DNS_QUESTIONS_SKIP_MAX) : 0;
 	s->dns_txid = txid;

@@ -86,8 +86,9 @@ static long http_uri_step(__u32 i, void *ctx)
 	if (w->out >= IOTPROF_URI_MAX - 1)
 		return 1;	/* cut: the caller flags it */
 	s->app.http.uri[w->out & (IOTPROF_URI_MAX - 1)] = c;
-	w->out++;
 	w->hash = fnv_step(w->hash, c);
+	s->uri_prefix_hash[w->out & (IOTPROF_URI_MAX - 1)] = w->hash;
+	w->out++;
 	w->pos++;
 	return 0;
 }
@@ -193,6 +194,7 @@ static __noinline int parse_http(void)
 	s->app.kind = IOTPROF_APP_HTTP;
 	hash = w->hash;
 	s->path_hash = hash;
+	s->uri_len = w->out;
 	v = FNV_SEED;
 	for (int k = 0; k < 8; k++)
 		if (k < mlen) {

@@ -223,12 +223,19 @@ struct iotprof_name_string {
 #define IOTPROF_DENY_APP_NUM   0x0400	/* DNS qtype, CoAP code, HTTP method id */
 #define IOTPROF_DENY_APP_PATH  0x0800	/* HTTP URI or CoAP path: FNV-1a of its bytes */
 #define IOTPROF_DENY_APP_SUB   0x1000	/* CoAP type */
+#define IOTPROF_DENY_APP_SUFFIX 0x2000	/* DNS name ends in suffix_labels given labels */
+#define IOTPROF_DENY_APP_PREFIX 0x4000	/* HTTP URI starts with path_prefix given bytes */
+
+/* Hash of a DNS name suffix "example.com" (for "*.example.com"): from the
+ * last byte to the first, h = h * 31 + lower-case byte, starting at 0. */
+#define IOTPROF_SUFFIX_LABELS_MAX 8
 
 struct iotprof_deny_mask {
 	__u32 fields;		/* IOTPROF_DENY_*; 0 = slot unused */
 	__u8  src_prefix;	/* bits of the source address compared */
 	__u8  dst_prefix;
-	__u8  pad[2];
+	__u8  suffix_labels;	/* APP_SUFFIX: labels of the name suffix compared */
+	__u8  path_prefix;	/* APP_PREFIX: bytes of the URI compared */
 };
 
 struct iotprof_deny_key {

@@ -80,8 +80,8 @@ static void test_spec_refusals(void)
 	EXPECT(deny_spec_from_flow_json(&s, "{\"app\":{\"smtp\":{}}}", "t") == -EINVAL,
 	       "unknown application protocol");
 	memset(&s, 0, sizeof(s));
-	EXPECT(deny_spec_from_flow_json(&s, "{\"app\":{\"dns\":{\"qname\":\"*.example\"}}}", "t") == -EINVAL,
-	       "wildcards not yet");
+	EXPECT(deny_spec_from_flow_json(&s, "{\"app\":{\"dns\":{\"qname\":\"*.-x\"}}}", "t") == -EINVAL,
+	       "a bad suffix");
 	memset(&s, 0, sizeof(s));
 	EXPECT(deny_spec_from_flow_json(&s, "{\"src\":\"10.1.0.0/16\",\"dst\":null,\"proto\":\"udp\","
 				       "\"sport\":null,\"dport\":53,\"app\":null}", "t") == 0, "a Flow ID");
@@ -203,6 +203,32 @@ static void test_dns_name_rule(void)
 	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40004, "10.0.0.1", 53, &m), XDP_DROP, "the type");
 }
 
+static void test_dns_suffix_and_uri_prefix(void)
+{
+	struct deny_spec s = {};
+	struct pkt_buf m = {};
+
+	fresh_run();
+	EXPECT(deny_spec_dns(&s, "*.tracker.example", NULL) == 0 && add_spec(&s) > 0, "suffix rule");
+	ab_dns_query(&m, 1, "a.b.Tracker.example", 1);
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40000, "10.0.0.1", 53, &m), XDP_DROP, "below the suffix");
+	ab_dns_query(&m, 2, "tracker.example", 1);
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40001, "10.0.0.1", 53, &m), XDP_PASS, "the suffix itself");
+	ab_dns_query(&m, 3, "nottracker.example", 1);
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40002, "10.0.0.1", 53, &m), XDP_PASS, "not a label boundary");
+	memset(&s, 0, sizeof(s));
+	EXPECT(deny_spec_http(&s, NULL, "/api/v1/*") == 0 && add_spec(&s) > 0, "prefix rule");
+	m.len = 0;
+	pb_put(&m, "GET /api/v1/state HTTP/1.1\r\n\r\n", 30);
+	EXPECT_EQ(verdict_app(6, "10.0.0.2", 42000, "10.0.0.1", 80, &m), XDP_DROP, "under the prefix");
+	m.len = 0;
+	pb_put(&m, "GET /api/v2/state HTTP/1.1\r\n\r\n", 30);
+	EXPECT_EQ(verdict_app(6, "10.0.0.2", 42001, "10.0.0.1", 80, &m), XDP_PASS, "another prefix");
+	m.len = 0;
+	pb_put(&m, "GET /api HTTP/1.1\r\n\r\n", 21);
+	EXPECT_EQ(verdict_app(6, "10.0.0.2", 42002, "10.0.0.1", 80, &m), XDP_PASS, "shorter than the prefix");
+}
+
 static void test_sni_rule_blocks_the_connection(void)
 {
 	struct ab_hello h = { .sni = "api.example" };
@@ -281,6 +307,7 @@ int main(void)
 	RUN(test_blocked_packets_recorded);
 	RUN(test_expired_lease_passes);
 	RUN(test_dns_name_rule);
+	RUN(test_dns_suffix_and_uri_prefix);
 	RUN(test_sni_rule_blocks_the_connection);
 	RUN(test_http_and_coap_rules);
 	offline_close(R);

@@ -149,6 +149,19 @@ __u32 deny_path_hash(const char *text)
 	return h;
 }
 
+/* Must stay the kernel's (bpf/parse_dns.h dns_suffix_step). */
+__u32 deny_suffix_hash(const char *suffix)
+{
+	__u32 h = 0;
+
+	for (size_t i = strlen(suffix); i > 0; i--) {
+		unsigned char c = suffix[i - 1];
+
+		h = h * 31 + (c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	return h;
+}
+
 __u16 deny_method_id(const char *method)
 {
 	__u32 h = deny_path_hash(method);
@@ -195,8 +208,28 @@ int deny_spec_dns(struct deny_spec *s, const char *qname, const char *qtype)
 {
 	int err = app_kind_set(s, IOTPROF_APP_DNS, "DNS");
 
-	if (!err && qname)
+	if (!err && qname && !strncmp(qname, "*.", 2)) {
+		const char *suffix = qname + 2;
+		int labels = 1;
+
+		if (!host_name_ok(suffix)) {
+			pr_warn("deny: DNS name '%s': '%s' is not a name", qname, suffix);
+			return -EINVAL;
+		}
+		for (const char *c = suffix; *c; c++)
+			labels += *c == '.';
+		if (labels > IOTPROF_SUFFIX_LABELS_MAX) {
+			pr_warn("deny: DNS name '%s': a suffix has at most %d labels", qname,
+				IOTPROF_SUFFIX_LABELS_MAX);
+			return -EINVAL;
+		}
+		s->app_name = deny_suffix_hash(suffix);
+		s->suffix_labels = labels;
+		snprintf(s->app_name_text, sizeof(s->app_name_text), "%s", qname);
+		s->fields |= IOTPROF_DENY_APP_SUFFIX;
+	} else if (!err && qname) {
 		err = app_name_set(s, qname, "DNS name");
+	}
 	if (!err && qtype) {
 		int t = dns_type_number(qtype);
 
@@ -227,8 +260,23 @@ int deny_spec_http(struct deny_spec *s, const char *method, const char *uri)
 		s->app_num = deny_method_id(method);
 		s->fields |= IOTPROF_DENY_APP_NUM;
 	}
-	if (!err && uri)
+	if (!err && uri && *uri && uri[strlen(uri) - 1] == '*') {
+		char prefix[IOTPROF_URI_MAX];
+		size_t len = strlen(uri) - 1;
+
+		if (!len || len >= IOTPROF_URI_MAX) {
+			pr_warn("deny: HTTP URI prefix '%s' must have 1 to %d characters before '*'", uri,
+				IOTPROF_URI_MAX - 1);
+			return -EINVAL;
+		}
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)len, uri);
+		s->app_path = deny_path_hash(prefix);
+		s->path_prefix = len;
+		snprintf(s->app_path_text, sizeof(s->app_path_text), "%s", uri);
+		s->fields |= IOTPROF_DENY_APP_PREFIX;
+	} else if (!err && uri) {
 		err = app_path_set(s, uri, "the HTTP URI");
+	}
 	return err;
 }
 
@@ -443,6 +491,10 @@ static struct iotprof_deny_mask mask_of(const struct deny_spec *s)
 		m.dst_prefix = s->dst_prefix;
 	if (s->family && !(s->fields & (IOTPROF_DENY_SRC | IOTPROF_DENY_DST)))
 		m.fields |= IOTPROF_DENY_FAMILY;
+	if (s->fields & IOTPROF_DENY_APP_SUFFIX)
+		m.suffix_labels = s->suffix_labels;
+	if (s->fields & IOTPROF_DENY_APP_PREFIX)
+		m.path_prefix = s->path_prefix;
 	return m;
 }
 
@@ -459,7 +511,8 @@ static int mask_slot(const struct deny_maps *dm, const struct iotprof_deny_mask 
 		if (bpf_map_lookup_elem(dm->masks_fd, &i, &m))
 			return -errno;
 		if (m.fields == want->fields && m.src_prefix == want->src_prefix &&
-		    m.dst_prefix == want->dst_prefix)
+		    m.dst_prefix == want->dst_prefix && m.suffix_labels == want->suffix_labels &&
+		    m.path_prefix == want->path_prefix)
 			return i;
 		if (!m.fields && free_slot < 0)
 			free_slot = i;
@@ -491,11 +544,11 @@ static void key_of(const struct deny_spec *s, int mask, struct iotprof_deny_key 
 		k->family = s->family;
 	if (s->fields & IOTPROF_DENY_APP_KIND)
 		k->app_kind = s->app_kind;
-	if (s->fields & IOTPROF_DENY_APP_NAME)
+	if (s->fields & (IOTPROF_DENY_APP_NAME | IOTPROF_DENY_APP_SUFFIX))
 		k->app_name = s->app_name;
 	if (s->fields & IOTPROF_DENY_APP_NUM)
 		k->app_num = s->app_num;
-	if (s->fields & IOTPROF_DENY_APP_PATH)
+	if (s->fields & (IOTPROF_DENY_APP_PATH | IOTPROF_DENY_APP_PREFIX))
 		k->app_path = s->app_path;
 	if (s->fields & IOTPROF_DENY_APP_SUB)
 		k->app_sub = s->app_sub;
@@ -746,9 +799,11 @@ static void app_text(const struct deny_maps *dm, const struct rule_row *r, char 
 		snprintf(buf, len, "*");
 		return;
 	}
-	if (f & IOTPROF_DENY_APP_NAME && bpf_map_lookup_elem(dm->strings_fd, &r->key.app_name, &name))
+	if (f & (IOTPROF_DENY_APP_NAME | IOTPROF_DENY_APP_SUFFIX) &&
+	    bpf_map_lookup_elem(dm->strings_fd, &r->key.app_name, &name))
 		snprintf(name.name, sizeof(name.name), "name#%u", r->key.app_name);
-	if (f & IOTPROF_DENY_APP_PATH && bpf_map_lookup_elem(dm->strings_fd, &r->key.app_path, &path))
+	if (f & (IOTPROF_DENY_APP_PATH | IOTPROF_DENY_APP_PREFIX) &&
+	    bpf_map_lookup_elem(dm->strings_fd, &r->key.app_path, &path))
 		snprintf(path.name, sizeof(path.name), "path#%u", r->key.app_path);
 	if (f & IOTPROF_DENY_APP_NUM) {
 		if (r->key.app_kind == IOTPROF_APP_DNS)

@@ -26,6 +26,8 @@ struct deny_spec {
 	__u8  app_sub;
 	__u16 app_num;
 	__u32 app_name, app_path;
+	__u8  suffix_labels;		/* with IOTPROF_DENY_APP_SUFFIX */
+	__u8  path_prefix;		/* with IOTPROF_DENY_APP_PREFIX */
 	char  app_name_text[IOTPROF_NAME_MAX];	/* for listing the rule */
 	char  app_path_text[IOTPROF_URI_MAX];
 	__u64 lease_ns;			/* 0: none */
@@ -46,7 +48,8 @@ int deny_spec_proto(struct deny_spec *s, const char *text);
 int deny_spec_port(struct deny_spec *s, bool src, const char *text);
 
 /* Application data: each sets the protocol and the fields it is given
- * (NULL: any).  Exact values only. */
+ * (NULL: any).  A DNS name may be "*.suffix" (any name below it); an HTTP
+ * URI ending in "*" is a prefix. */
 int deny_spec_dns(struct deny_spec *s, const char *qname, const char *qtype);
 int deny_spec_sni(struct deny_spec *s, const char *sni);
 int deny_spec_http(struct deny_spec *s, const char *method, const char *uri);
@@ -56,6 +59,7 @@ int deny_spec_coap(struct deny_spec *s, const char *type, const char *code, cons
  * method's 16-bit number. */
 __u32 deny_path_hash(const char *text);
 __u16 deny_method_id(const char *method);
+__u32 deny_suffix_hash(const char *suffix);
 
 /* "30s", "10m", "2h" or "none" (0). */
 int deny_parse_lease(const char *text, __u64 *ns);
