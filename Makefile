@@ -22,7 +22,8 @@ BPF_OBJS    := $(BUILD)/iotprof.bpf.o $(BUILD)/xdp_pass.bpf.o
 SKELETONS   := $(BUILD)/iotprof.skel.h $(BUILD)/xdp_pass.skel.h
 
 # User-space objects shared by the binaries and the tests.
-LIB_SRCS := log addr pins progs attach tc_filters flows output app_json names deny pcap_reader offline state
+LIB_SRCS := log addr pins progs attach tc_filters flows output app_json names deny deny_spec deny_list \
+	    pcap_reader offline state
 LIB_OBJS := $(LIB_SRCS:%=$(BUILD)/user/%.o)
 CLI_OBJS := $(BUILD)/user/iotprof.o $(BUILD)/user/cmd_flows.o $(BUILD)/user/cmd_state.o \
 	    $(BUILD)/user/cmd_dns.o $(BUILD)/user/cmd_deny.o

@@ -33,6 +33,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } deny_rules SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IOTPROF_DENY_ENTRIES / 2);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct iotprof_deny_lease);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} deny_leases SEC(".maps");
+
 struct deny_walk {
 	struct iotprof_deny_key pkt;	/* the packet's fields, unmasked */
 	struct iotprof_deny_key key;	/* masked, for one lookup */
@@ -65,6 +74,7 @@ static __always_inline void deny_prefix(__u8 *to, const __u8 *from, __u32 bits)
 static long deny_mask_step(__u32 i, void *ctx)
 {
 	struct iotprof_deny_mask *mask;
+	struct iotprof_deny_lease *lease;
 	struct iotprof_deny_rule *rule;
 	struct deny_walk *w;
 	__u32 zero = 0, idx = i;
@@ -131,7 +141,8 @@ static long deny_mask_step(__u32 i, void *ctx)
 	rule = bpf_map_lookup_elem(&deny_rules, &w->key);
 	if (!rule)
 		return 0;
-	if (rule->expires_ns && rule->expires_ns < w->now) {
+	lease = bpf_map_lookup_elem(&deny_leases, &rule->id);
+	if (lease && lease->expires_ns < w->now) {
 		stat_inc(IOTPROF_STAT_DENY_EXPIRED);
 		return 0;
 	}

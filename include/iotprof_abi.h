@@ -30,6 +30,7 @@
 #define IOTPROF_MAP_NAMES   "names"
 #define IOTPROF_MAP_DENY_MASKS "deny_masks"
 #define IOTPROF_MAP_DENY_RULES "deny_rules"
+#define IOTPROF_MAP_DENY_LEASES "deny_leases"
 #define IOTPROF_MAP_NAME_STRINGS "name_strings"
 
 /* ---- sizes ------------------------------------------------------------ */
@@ -262,12 +263,17 @@ struct iotprof_deny_rule {
 	__u32 id;		/* the rule's number (shared by its two directions) */
 	__u16 flags;		/* IOTPROF_DENY_RULE_* */
 	__u16 pad;
-	__u32 owner;		/* pid of the process that added it, 0 = none */
-	__u32 pad2;
-	__u64 expires_ns;	/* CLOCK_MONOTONIC; 0 = no lease */
-	__u64 packets;		/* dropped */
+	__u64 packets;		/* dropped; only the kernel writes them */
 	__u64 bytes;
 	__u64 last_hit_ns;
+};
+
+/* A rule's lease, by rule number, apart from its counters: renewing it
+ * never rewrites them.  A rule without a lease entry has no lease. */
+struct iotprof_deny_lease {
+	__u64 expires_ns;	/* CLOCK_MONOTONIC */
+	__u32 owner;		/* pid of the process that holds it, 0 = none */
+	__u32 pad;
 };
 
 /* ---- IP fragments ----------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "addr.h"
 #include "check.h"
 #include "deny.h"
@@ -31,6 +32,7 @@ static void fresh_run(void)
 	offline_close(R);
 	R = offline_open(&o);
 	DM = (struct deny_maps){ .masks_fd = offline_deny_masks_fd(R), .rules_fd = offline_deny_rules_fd(R),
+				 .leases_fd = offline_deny_leases_fd(R), .lock_fd = -1,
 				 .settings_fd = offline_settings_fd(R),
 				 .strings_fd = offline_name_strings_fd(R) };
 }
@@ -284,11 +286,46 @@ static void test_http_and_coap_rules(void)
 static void test_expired_lease_passes(void)
 {
 	struct deny_spec s = { .lease_ns = 1 };	/* over before any packet */
+	int id;
 
 	fresh_run();
 	EXPECT(deny_spec_host(&s, false, "10.0.0.1") == 0 && deny_add(&DM, &s) > 0, "rule");
 	usleep(1000);
 	EXPECT_EQ(verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443), XDP_PASS, "an expired rule is ignored");
+	/* A new controller gives the same rule again: it replaces the dead one. */
+	s.lease_ns = 60ull * 1000000000ull;
+	id = deny_add(&DM, &s);
+	EXPECT(id > 0, "the same rule again after its lease ran out: %d", id);
+	EXPECT_EQ(verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443), XDP_DROP, "blocks again");
+}
+
+static void test_renew_keeps_counters(void)
+{
+	struct deny_spec s = { .lease_ns = 60ull * 1000000000ull };
+	int id;
+
+	fresh_run();
+	EXPECT(deny_spec_host(&s, false, "10.0.0.1") == 0, "spec");
+	id = deny_add(&DM, &s);
+	verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443);
+	verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443);
+	EXPECT(deny_renew(&DM, id, 120ull * 1000000000ull, 1) == 0, "renew");
+	verdict_tcp("10.0.0.2", 40000, "10.0.0.1", 443);
+	{
+		struct iotprof_deny_key k, next;
+		struct iotprof_deny_rule r;
+		__u64 packets = 0;
+		void *prev = NULL;
+
+		while (bpf_map_get_next_key(DM.rules_fd, prev, &next) == 0) {
+			if (!bpf_map_lookup_elem(DM.rules_fd, &next, &r) && r.id == (__u32)id)
+				packets += r.packets;
+			k = next;
+			prev = &k;
+		}
+		EXPECT_EQ(packets, 3, "drops counted across a renewal");
+	}
+	EXPECT(deny_renew(&DM, 999, 1, 1) == -ENOENT, "renewing no rule");
 }
 
 int main(void)
@@ -306,6 +343,7 @@ int main(void)
 	RUN(test_duplicates_masks_and_removal);
 	RUN(test_blocked_packets_recorded);
 	RUN(test_expired_lease_passes);
+	RUN(test_renew_keeps_counters);
 	RUN(test_dns_name_rule);
 	RUN(test_dns_suffix_and_uri_prefix);
 	RUN(test_sni_rule_blocks_the_connection);

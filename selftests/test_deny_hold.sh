@@ -76,4 +76,15 @@ if start_hold; then
 else
 	fail "hold-KILL" "the held rule never appeared"
 fi
+# Concurrent adds: every rule gets its own number and its own shape's mask.
+iotprof deny flush >/dev/null
+seq 1 400 | awk '{ printf "10.99.%d.%d\n", $1 / 200, $1 % 200 + 1 }' | xargs -P 32 -I{} nsenter --net="/run/netns/$NS" -- \
+	timeout 20 "$BIN/iotprof" --pin-dir "$PIN" deny add --dst {} >/dev/null 2>&1 || true
+count=$(iotprof deny list --json | python3 -c 'import json,sys
+rules = [json.loads(l) for l in sys.stdin]
+ids = {r["id"] for r in rules}
+dsts = {r["dst"] for r in rules}
+print(len(rules), len(ids), len(dsts))')
+[ "$count" = "400 400 400" ] && pass concurrent-adds ||
+	fail concurrent-adds "400 parallel adds gave rules/ids/destinations: $count"
 exit $((failures > 0))

@@ -12,10 +12,11 @@
 # veth-c with --watch all: the client's packets are dropped at TC egress,
 # packets from the server at XDP ingress.
 #
-# Each case adds a rule with `iotprof deny add`, shows that the traffic it
-# names gets no answer (curl, ping, dig, python clients, with short
-# timeouts) while other traffic is answered, that the rule counted the
-# dropped packets, and deletes it:
+# Each case adds a rule with `iotprof deny add`, shows that each exchange it
+# names times out (curl, ping, python clients, short timeouts) and that the
+# rule's counter grew with it, that other exchanges (also dig through
+# dnsmasq) are answered, and deletes the rule:
+#   baseline   all of it answered before any rule
 #   tcp-port, udp-port, sport, dst-addr, prefix, ipv6, icmp, flow-id
 #   name       a rule on a host name learned from DNS (A and AAAA)
 #   name-late  a rule on a name whose address is learned after the rule
@@ -27,8 +28,12 @@
 #   bad-*      refused input: unknown Flow ID member, "app", port 70000,
 #              prefix /33, no field
 #   masks      16 rule shapes fit, a 17th is refused, leaking nothing
+#   hold       SIGTERM to `deny add --hold` removes its rule (when the
+#              CLI has --hold)
 #   detach     after iotprof-load --detach: no pins, the maps are gone,
 #              the traffic a rule blocked passes
+# Rules on DNS names (a dig for a blocked name gets no answer) are rules on
+# application data: not covered here.
 #
 # Both veths are NOARP with permanent neighbour entries and IPv6 DAD,
 # router solicitations and RA off.  Tools run in the namespaces through

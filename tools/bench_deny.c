@@ -79,6 +79,7 @@ int main(int argc, char **argv)
 				return 1;
 			dm = (struct deny_maps){ .masks_fd = offline_deny_masks_fd(run),
 						 .rules_fd = offline_deny_rules_fd(run),
+						 .leases_fd = offline_deny_leases_fd(run), .lock_fd = -1,
 						 .settings_fd = offline_settings_fd(run),
 						 .strings_fd = offline_name_strings_fd(run) };
 			if (install(&dm, rule_counts[r], mask_counts[m])) {

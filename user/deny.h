@@ -33,9 +33,11 @@ struct deny_spec {
 	__u64 lease_ns;			/* 0: none */
 };
 
-/* The maps a rule needs, opened from the pin directory. */
+/* The maps a rule needs, opened from the pin directory.  lock_fd, the pin
+ * directory itself, serialises the processes that change rules (flock);
+ * -1 for private maps (offline runs, tests). */
 struct deny_maps {
-	int masks_fd, rules_fd, settings_fd, strings_fd;
+	int masks_fd, rules_fd, leases_fd, settings_fd, strings_fd, lock_fd;
 };
 
 int deny_maps_open(const char *pin_dir, struct deny_maps *dm);

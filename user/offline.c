@@ -137,6 +137,11 @@ int offline_deny_rules_fd(const struct offline_run *r)
 	return bpf_map__fd(r->skel->maps.deny_rules);
 }
 
+int offline_deny_leases_fd(const struct offline_run *r)
+{
+	return bpf_map__fd(r->skel->maps.deny_leases);
+}
+
 int offline_prog_fd(const struct offline_run *r)
 {
 	return r->prog_fd;

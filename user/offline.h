@@ -40,6 +40,7 @@ int offline_names_fd(const struct offline_run *r);
 __u32 offline_last_verdict(const struct offline_run *r);
 int offline_deny_masks_fd(const struct offline_run *r);
 int offline_deny_rules_fd(const struct offline_run *r);
+int offline_deny_leases_fd(const struct offline_run *r);
 
 void offline_close(struct offline_run *r);
 
