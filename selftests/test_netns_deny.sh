@@ -6,16 +6,19 @@
 # The server namespace has 10.204.0.1 (dnsmasq), 10.204.0.3 and fd00:204::3
 # (api.iotprof.test), 10.204.0.4 and fd00:204::4 (other.iotprof.test) and
 # 10.204.0.5 (late.iotprof.test); on every address an HTTPS server (openssl
-# s_server, throwaway certificate) and TCP and UDP echo servers
-# (netns_deny_helper.py) answer.  The client namespace has a TCP echo server
-# too, for connections the server side opens.  iotprof-load attaches to
-# veth-c with --watch all: the client's packets are dropped at TC egress,
-# packets from the server at XDP ingress.
+# s_server, throwaway certificate), a second HTTPS server that serves each
+# connection in a thread of its own (for the SNI rules: a connection they
+# cut off would hold up s_server, which serves one at a time), an HTTP server
+# (python3 -m http.server), a CoAP server (libcoap's coap-server) and TCP and
+# UDP echo servers (netns_deny_helper.py) answer.  The client namespace has
+# a TCP and UDP echo server too, for what the server side sends.
+# iotprof-load attaches to veth-c with --watch all: the client's packets are
+# dropped at TC egress, packets from the server at XDP ingress.
 #
 # Each case adds a rule with `iotprof deny add`, shows that each exchange it
-# names times out (curl, ping, python clients, short timeouts) and that the
-# rule's counter grew with it, that other exchanges (also dig through
-# dnsmasq) are answered, and deletes the rule:
+# names times out (curl, ping, dig, coap-client, python clients, short
+# timeouts) and that the rule's counter grew with it, that other exchanges
+# are answered, and deletes the rule:
 #   baseline   all of it answered before any rule
 #   tcp-port, udp-port, sport, dst-addr, prefix, ipv6, icmp, flow-id
 #   name       a rule on a host name learned from DNS (A and AAAA)
@@ -25,15 +28,38 @@
 #   del        deny del restores the traffic
 #   flows      the blocked flows' records count the dropped packets
 #   never-hit  a rule no traffic matched counted nothing
-#   bad-*      refused input: unknown Flow ID member, "app", port 70000,
-#              prefix /33, no field
+# Rules on application data:
+#   dns-name   --dns-name: the query (any type, any letter case, also over
+#              TCP) and an answer carrying the name are dropped; other
+#              names are answered
+#   dns-suffix --dns-name '*.iotprof.test': names under it (one label or
+#              more) dropped; the bare iotprof.test, notiotprof.test and
+#              api.other-zone.test answered
+#   dns-type   --dns-name with --dns-type AAAA: AAAA dropped, A answered
+#   sni        --sni: a ClientHello naming it dropped (IPv4 and IPv6), one
+#              naming other.iotprof.test on the same address answered, and
+#              a connection whose handshake was done before the rule gets
+#              no answer to its next request
+#   sni-no-sni a connection to the same address without any SNI (curl to an
+#              address) is answered: SNI rules do not match on addresses
+#   http       --http-method GET --http-uri /secret: GET /secret dropped,
+#              GET /public and HEAD /secret answered
+#   http-prefix  --http-uri '/api/*': /api/x dropped, /apix answered
+#   coap       --coap-code 0.01 --coap-uri /blocked/path: that GET dropped,
+#              GET /other/path and PUT /blocked/path answered
+#   flow-app   the same kinds of rules through --flow: a DNS name and type
+#              given literally, and the "app" of an HTTP request's record
+#              as `iotprof flows --json` shows it
+# then:
+#   bad-*      refused input: unknown Flow ID member, an unknown application
+#              protocol, two protocols in one rule, an SNI wildcard, a bad
+#              DNS type, HTTP method, CoAP code, port 70000, prefix /33, no
+#              field
 #   masks      16 rule shapes fit, a 17th is refused, leaking nothing
 #   hold       SIGTERM to `deny add --hold` removes its rule (when the
 #              CLI has --hold)
 #   detach     after iotprof-load --detach: no pins, the maps are gone,
 #              the traffic a rule blocked passes
-# Rules on DNS names (a dig for a blocked name gets no answer) are rules on
-# application data: not covered here.
 #
 # Both veths are NOARP with permanent neighbour entries and IPv6 DAD,
 # router solicitations and RA off.  Tools run in the namespaces through
@@ -56,9 +82,11 @@ API4=10.204.0.3 API6=fd00:204::3
 OTHER4=10.204.0.4 OTHER6=fd00:204::4
 LATE4=10.204.0.5
 API=api.iotprof.test OTHER=other.iotprof.test LATE=late.iotprof.test
-HTTPS_PORT=8443 ECHO1=7001 ECHO2=7002 CLIENT_ECHO=7101
+ZONE=iotprof.test NOT_ZONE=notiotprof.test OUTSIDE=api.other-zone.test
+HTTPS_PORT=8443 TLS_PORT=8444 HTTP_PORT=8080 COAP_PORT=5683
+ECHO1=7001 ECHO2=7002 CLIENT_ECHO=7101
 T_PASS=4	# seconds an exchange that must be answered may take
-T_DROP=1	# seconds an exchange that must not be answered is given
+T_DROP=0.5	# seconds an exchange that must not be answered is given (dig and coap-client: 1)
 SERVER_LIFETIME=150	# the servers end by themselves should cleanup never run
 
 failures=0
@@ -101,6 +129,19 @@ for b in "$LOAD" "$CLI"; do
 	[ -x "$b" ] || skip "$b is not built (make build/iotprof build/iotprof-load)"
 done
 "$CLI" deny --help 2>&1 | grep -q 'deny add' || skip "this iotprof has no 'deny' command"
+# Rules on application data, when this iotprof has them.
+app_rules=
+"$CLI" deny --help 2>&1 | grep -q -- '--dns-name' && app_rules=1
+# Debian's libcoap3-bin names its programs after the TLS library.
+first_of() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null && { command -v "$c"; return 0; }
+	done
+	return 1
+}
+COAP_CLIENT=$(first_of coap-client coap-client-notls coap-client-openssl coap-client-gnutls)
+COAP_SERVER=$(first_of coap-server coap-server-notls coap-server-openssl coap-server-gnutls)
 [ -d /proc/sys/net/ipv6 ] || skip "the kernel has no IPv6"
 [ -r "$HELPER" ] || skip "$HELPER is missing"
 
@@ -137,45 +178,89 @@ start_server() {
 	exit 1
 }
 
-# reach KIND DST [PORT [NAME]]: one exchange from the client within $reach_t
+# reach KIND DST [ARG [ARG2]]: one exchange from the client within $reach_t
 # seconds: status 0 when answered, 1 when not (timed out), 2 when the
-# client failed otherwise.  KIND is tcp or udp (echo), https (curl, NAME as
-# the URL's host, default api.iotprof.test), ping, or dns (dig for the name
-# PORT).  Each exchange has a source port of its own: $sport.
+# client failed otherwise.  KIND is
+#   tcp|udp DST PORT       echo
+#   https DST PORT [NAME]  curl, NAME as the URL's host and the SNI (default
+#                          api.iotprof.test); NAME "-": curl to the address
+#                          itself, with no SNI
+#   http DST URI [METHOD]  curl to the HTTP server, GET (default) or HEAD
+#   ping DST
+#   dns DST QNAME [QTYPE]  dig for QNAME, type A by default
+#   dnstcp DST QNAME       the same over TCP
+#   dnsresp - QNAME        not the client's: api sends the client's UDP echo
+#                          a DNS response (QNAME A 192.0.2.1) from port 53,
+#                          and waits for it to come back
+#   coap DST URI [METHOD]  coap-client, GET (default) or another method;
+#                          any response counts (4.04 too)
+# Each exchange has a source port of its own: $sport.
 reach() {
-	local kind=$1 dst=$2 port=${3:-} name=${4:-$API} src=$C4 host=$2 rc
+	local kind=$1 dst=$2 port=${3:-} arg=${4:-} src=$C4 host=$2 rc secs=${reach_t%.*}
 	case $dst in *:*) src=$C6 host="[$dst]" ;; esac
+	# dig and coap-client wait whole seconds
+	[ "$secs" = "$reach_t" ] || secs=$((secs + 1))
 	sport=$((sport + 1))
 	case $kind in
 	tcp|udp) in_c python3 "$HELPER" "$kind" "$src" "$sport" "$dst" "$port" "$reach_t"
 		 rc=$? ;;
-	https)	 local code
+	https|http)
+		 local code url opts=(-g)
+		 if [ "$kind" = http ]; then
+			url="http://$host:$HTTP_PORT$port"
+			[ "$arg" = HEAD ] && opts+=(-I)
+		 elif [ "$arg" = - ]; then
+			url="https://$host:$port/"
+		 else
+			url="https://${arg:-$API}:$port/"
+			opts+=(--resolve "${arg:-$API}:$port:$host")
+		 fi
 		 code=$(in_c curl -sS -k --noproxy '*' --max-time "$reach_t" -o /dev/null \
-			-w '%{http_code}' --local-port "$sport" --resolve "$name:$port:$host" \
-			"https://$name:$port/")
+			-w '%{http_code}' --local-port "$sport" "${opts[@]}" "$url")
 		 rc=$?
 		 echo "curl exit $rc, HTTP status $code"
 		 # 28: timed out
 		 rc=$(( rc == 28 ? 1 : rc == 0 && code == 200 ? 0 : 2 )) ;;
 	ping)	 in_c ping -n -q -c 1 -W "$reach_t" -I "$src" "$dst"
 		 rc=$? ;;	# 1: no reply
-	dns)	 local answer
-		 answer=$(in_c dig -b "$src#$sport" @"$dst" "$port" A +tries=1 +time="$reach_t" +short)
+	dns|dnstcp)
+		 local answer tcp=()
+		 [ "$kind" = dnstcp ] && tcp=(+tcp)
+		 answer=$(in_c dig "${tcp[@]}" -b "$src#$sport" @"$dst" "$port" "${arg:-A}" \
+			+tries=1 +time="$secs" +short)
 		 rc=$?
 		 echo "dig exit $rc: $answer"
 		 # 9: no reply from the server
 		 rc=$(( rc == 9 ? 1 : rc == 0 ? 0 : 2 ))
 		 [ "$rc" = 0 ] && { [ -z "$answer" ] || grep -q '^;' <<<"$answer"; } && rc=2 ;;
+	dnsresp) in_s python3 "$HELPER" dnsresp $API4 53 $C4 $CLIENT_ECHO "$port" "$reach_t"
+		 rc=$? ;;
+	coap)	 local log
+		 log=$(in_c "$COAP_CLIENT" -m "${arg:-get}" -B "$secs" -v 7 -p "$sport" \
+			"coap://$host$port" 2>&1)
+		 printf '%s\n' "$log"
+		 # It exits 0 whatever happens: its log tells.
+		 if grep -q '^v:1 t:ACK' <<<"$log"; then rc=0
+		 elif grep -q 'sending CoAP request' <<<"$log" && grep -q ' timeout$' <<<"$log"; then rc=1
+		 else rc=2
+		 fi ;;
 	esac >"$work/reach.out" 2>&1
 	[ "$rc" -le 2 ] || rc=2
 	return "$rc"
 }
 
-describe() {	# describe KIND DST [PORT [NAME]]
+describe() {	# describe KIND DST [ARG [ARG2]]
 	case $1 in
-	https)	echo "curl https://${4:-$API}:$3/ at $2" ;;
+	https)	case ${4:-} in
+		-) echo "curl https://$2:$3/ (no SNI)" ;;
+		*) echo "curl https://${4:-$API}:$3/ at $2" ;;
+		esac ;;
+	http)	echo "curl ${4:+-X $4 }http://$2:$HTTP_PORT$3" ;;
 	ping)	echo "ping $2" ;;
-	dns)	echo "dig @$2 $3" ;;
+	dns)	echo "dig @$2 $3 ${4:-A}" ;;
+	dnstcp)	echo "dig +tcp @$2 $3" ;;
+	dnsresp) echo "a DNS response for $3 from $API4 port 53 to the client's UDP echo" ;;
+	coap)	echo "coap-client -m ${4:-get} coap://$2$3" ;;
 	*)	echo "$1 to $2 port $3" ;;
 	esac
 }
@@ -309,11 +394,26 @@ start_server "$NS_S" dnsmasq udp 53 dnsmasq --keep-in-foreground --conf-file=/de
 	--no-resolv --no-hosts --no-poll --user=root --pid-file= --log-facility=- --log-queries \
 	--bind-interfaces --listen-address=$DNS4 --port=53 \
 	--address=/$API/$API4 --address=/$API/$API6 --address=/$OTHER/$OTHER4 \
-	--address=/$OTHER/$OTHER6 --address=/$LATE/$LATE4
+	--address=/$OTHER/$OTHER6 --address=/$LATE/$LATE4 --address=/$OUTSIDE/$OTHER4 \
+	--host-record=$ZONE,$OTHER4 --host-record=$NOT_ZONE,$OTHER4
 start_server "$NS_S" https tcp $HTTPS_PORT openssl s_server -accept $HTTPS_PORT \
 	-cert "$work/cert.pem" -key "$work/key.pem" -www
 start_server "$NS_S" echo tcp $ECHO2 python3 "$HELPER" server "$ECHO1,$ECHO2" "$SERVER_LIFETIME"
 start_server "$NS_C" client-echo tcp $CLIENT_ECHO python3 "$HELPER" server "$CLIENT_ECHO" "$SERVER_LIFETIME"
+if [ -n "$app_rules" ]; then
+	start_server "$NS_S" tls tcp $TLS_PORT python3 "$HELPER" tls-server $TLS_PORT \
+		"$work/cert.pem" "$work/key.pem" "$SERVER_LIFETIME"
+	# Bodies in lower case: a segment starting with a capital letter is
+	# tried as an HTTP request.
+	mkdir -p "$work/www/api" && for f in public secret apix api/x; do
+		echo "body of /$f" >"$work/www/$f"
+	done
+	start_server "$NS_S" http tcp $HTTP_PORT python3 -m http.server --bind :: \
+		--directory "$work/www" $HTTP_PORT
+	if [ -n "$COAP_SERVER" ] && [ -n "$COAP_CLIENT" ]; then
+		start_server "$NS_S" coap udp $COAP_PORT "$COAP_SERVER" -p $COAP_PORT
+	fi
+fi
 
 # ---- attach ----------------------------------------------------------------------------
 
@@ -333,6 +433,10 @@ passes baseline udp $API4 $ECHO2
 passes baseline https $API4 $HTTPS_PORT
 passes baseline tcp $API6 $ECHO1
 passes baseline ping $OTHER4
+if [ -n "$app_rules" ]; then
+	passes baseline https $API4 $TLS_PORT -	# TLS without SNI
+	passes baseline http $API4 /secret
+fi
 case_end baseline || exit 1
 
 # A rule no traffic of the test matches: it must count nothing.
@@ -598,6 +702,179 @@ if [ -n "$decoy" ]; then
 	case_end never-hit
 fi
 
+# ---- rules on application data ----------------------------------------------------------------
+
+# listed CASE ID TEXT...: `deny list --json` shows rule ID's application part
+# with each TEXT in it.
+listed() {
+	local cs=$1 id=$2 app t
+	shift 2
+	app=$(rule_field "$id" app)
+	for t in "$@"; do
+		[[ $app == *"$t"* ]] && continue
+		fail "$cs" "deny list --json shows rule $id's app as $app: expected it to name '$t'"
+		return 1
+	done
+}
+
+if [ -n "$app_rules" ]; then
+
+# The query (whatever its type, letters or transport) is dropped at TC
+# egress; an answer naming the name, at XDP ingress.
+case_start
+if add dns-name id --dns-name $API; then
+	listed dns-name "$id" dns $API
+	drops dns-name "$id" dns $DNS4 $API A
+	drops dns-name "$id" dns $DNS4 Api.IoTprof.TEST AAAA
+	drops dns-name "$id" dnstcp $DNS4 $API
+	drops dns-name "$id" dnsresp - $API
+	hit dns-name "$id"
+	passes dns-name dns $DNS4 $OTHER A
+	passes dns-name dns $DNS4 deep.$API A	# an exact name: not the names under it
+	passes dns-name dnsresp - $OTHER
+	passes dns-name tcp $API4 $ECHO1	# not a rule on api's address
+	del dns-name "$id"
+	passes dns-name dns $DNS4 $API A
+fi
+case_end dns-name
+
+# Every name under the suffix, at any depth; not the suffix itself, nor a
+# name that only ends in the same letters.
+case_start
+if add dns-suffix id --dns-name "*.$ZONE"; then
+	listed dns-suffix "$id" dns "*.$ZONE"
+	drops dns-suffix "$id" dns $DNS4 $API A
+	drops dns-suffix "$id" dns $DNS4 deep.$API AAAA
+	hit dns-suffix "$id"
+	passes dns-suffix dns $DNS4 $OUTSIDE A
+	passes dns-suffix dns $DNS4 $ZONE A
+	passes dns-suffix dns $DNS4 $NOT_ZONE A
+	del dns-suffix "$id"
+fi
+case_end dns-suffix
+
+case_start
+if add dns-type id --dns-name $API --dns-type AAAA; then
+	listed dns-type "$id" dns AAAA $API
+	drops dns-type "$id" dns $DNS4 $API AAAA
+	hit dns-type "$id"
+	passes dns-type dns $DNS4 $API A
+	passes dns-type dns $DNS4 $OTHER AAAA
+	del dns-type "$id"
+fi
+case_end dns-type
+
+# TLS on $TLS_PORT: each connection in a thread of its own, any SNI.  One
+# connection finishes its handshake before the rule and waits: after the
+# rule, its request gets no answer.
+case_start
+sni_gate=$work/sni-gate nosni_f=0 nosni_ok=
+sport=$((sport + 1))
+(exec nsenter --net="/run/netns/$NS_C" -- timeout 30 python3 "$HELPER" tls-gated $C4 $sport \
+	$API4 $TLS_PORT $API $T_PASS "$sni_gate" $T_DROP) >"$work/sni-later.out" 2>&1 &
+later_pid=$!
+server_pids+=("$later_pid")
+handshaken() { grep -q 'handshake done' "$work/sni-later.out" || ! kill -0 "$later_pid" 2>/dev/null; }
+wait_for 50 handshaken
+if ! grep -q 'handshake done' "$work/sni-later.out"; then
+	fail sni "a TLS connection (SNI $API) before the rule: no handshake: $(oneline <"$work/sni-later.out")"
+	touch "$sni_gate"
+elif add sni id --sni $API; then
+	listed sni "$id" tls $API
+	passes sni https $API4 $TLS_PORT $OTHER	# the same address, another SNI
+	drops sni "$id" https $API4 $TLS_PORT $API
+	drops sni "$id" https $API6 $TLS_PORT $API
+	# No SNI, and the names map links $API4 to $API (the SNI of the
+	# ClientHellos just blocked): a rule on SNIs has nothing to match.
+	nosni_f=$failures
+	passes sni-no-sni https $API4 $TLS_PORT - && nosni_ok=1
+	nosni_f=$((failures - nosni_f))
+	before=$(rule_field "$id" packets)
+	touch "$sni_gate"
+	gone() { ! kill -0 "$later_pid" 2>/dev/null; }
+	wait_for 60 gone
+	wait "$later_pid"
+	rc=$? after=$(rule_field "$id" packets)
+	if [ "$rc" -ne 1 ]; then
+		fail sni "a request on a TLS connection (SNI $API) made before the rule: expected no answer (blocked), got status $rc: $(oneline <"$work/sni-later.out")"
+	elif ! [[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] || [ "$after" -le "$before" ]; then
+		fail sni "a request on a TLS connection made before the rule: no answer, but rule $id counted $before packets before and $after after"
+	fi
+	hit sni "$id"
+	del sni "$id"
+	passes sni https $API4 $TLS_PORT $API
+fi
+touch "$sni_gate"
+[ $((failures - nosni_f)) -eq "$case_failures" ] && pass sni
+[ -n "$nosni_ok" ] && pass sni-no-sni
+
+case_start
+if add http id --http-method GET --http-uri /secret; then
+	listed http "$id" http /secret
+	passes http http $API4 /public
+	drops http "$id" http $API4 /secret
+	drops http "$id" http $API6 /secret
+	hit http "$id"
+	passes http http $API4 /secret HEAD
+	del http "$id"
+	passes http http $API4 /secret
+fi
+case_end http
+
+case_start
+if add http-prefix id --http-uri '/api/*'; then
+	listed http-prefix "$id" http '/api/*'
+	drops http-prefix "$id" http $OTHER4 /api/x
+	hit http-prefix "$id"
+	passes http-prefix http $OTHER4 /apix
+	passes http-prefix http $OTHER4 /public
+	del http-prefix "$id"
+	passes http-prefix http $OTHER4 /api/x
+fi
+case_end http-prefix
+
+if [ -n "$COAP_SERVER" ] && [ -n "$COAP_CLIENT" ]; then
+	# No such resources: the server answers 4.04 (or 4.05), an answer all the same.
+	case_start
+	if add coap id --coap-code 0.01 --coap-uri /blocked/path; then
+		listed coap "$id" coap 0.01 /blocked/path
+		drops coap "$id" coap $API4 /blocked/path
+		hit coap "$id"
+		passes coap coap $API4 /other/path
+		passes coap coap $API4 /blocked/path put
+		del coap "$id"
+		passes coap coap $API4 /blocked/path
+	fi
+	case_end coap
+else
+	note "no coap-client or coap-server (Debian package libcoap3-bin): case coap not run"
+fi
+
+# A Flow ID's "app": written out, and as a flow record shows it.
+case_start
+if add flow-app id --flow '{"src": null, "dst": null, "proto": null, "sport": null, "dport": null, "app": {"dns": {"qname": "'$API'", "qtype": "A"}}}'; then
+	drops flow-app "$id" dns $DNS4 $API A
+	hit flow-app "$id"
+	passes flow-app dns $DNS4 $API AAAA
+	passes flow-app dns $DNS4 $OTHER A
+	del flow-app "$id"
+fi
+if ! cli flows --json >"$work/flows-app.json" 2>"$work/flows.err"; then
+	fail flow-app "iotprof flows --json: $(oneline <"$work/flows.err")"
+elif ! python3 "$HELPER" flow-id-of "$work/flows-app.json" http uri /public >"$work/flow-app.json" 2>&1; then
+	fail flow-app "no record of GET /public in iotprof flows --json: $(oneline <"$work/flow-app.json")"
+elif add flow-app id --flow-file "$work/flow-app.json"; then
+	drops flow-app "$id" http $API4 /public
+	hit flow-app "$id"
+	passes flow-app http $API4 /secret
+	del flow-app "$id"
+fi
+case_end flow-app
+
+else
+	note "this iotprof has no rules on application data (deny add --dns-name): those cases not run"
+fi
+
 # ---- refused input ------------------------------------------------------------------------
 
 # refused CASE WORD ARGS...: deny add ARGS must fail, say WORD, add nothing.
@@ -618,9 +895,17 @@ refused() {
 	[ "$failures" -eq "$f0" ] && pass "$cs"
 }
 refused bad-member vlan --flow '{"src": null, "dst": "'$API4'", "proto": "tcp", "sport": null, "dport": 7001, "app": null, "vlan": 7}'
-# Until rules on application data exist, a Flow ID's "app" is refused.
-"$CLI" deny --help 2>&1 | grep -q -- '--dns-name' ||
-refused bad-app app --flow '{"src": null, "dst": "'$API4'", "proto": "udp", "sport": null, "dport": 53, "app": {"dns": {"qname": "'$API'"}}}'
+if [ -n "$app_rules" ]; then
+	refused bad-app app --flow '{"src": null, "dst": null, "proto": null, "sport": null, "dport": null, "app": {"mqtt": {"topic": "x"}}}'
+	refused bad-app-two "one application protocol" --dns-name $API --sni $API
+	refused bad-sni-wildcard "*.$ZONE" --sni "*.$ZONE"
+	refused bad-dns-type BOGUS --dns-name $API --dns-type BOGUS
+	refused bad-http-method get --http-method get
+	refused bad-coap-code 9.99 --coap-code 9.99
+else
+	# Without rules on application data, a Flow ID's "app" is refused.
+	refused bad-app app --flow '{"src": null, "dst": "'$API4'", "proto": "udp", "sport": null, "dport": 53, "app": {"dns": {"qname": "'$API'"}}}'
+fi
 refused bad-port 70000 --dst $API4 --dport 70000
 refused bad-prefix /33 --dst 10.204.0.0/33
 refused bad-prefix6 /129 --dst fd00:204::/129
