@@ -180,8 +180,10 @@ static __always_inline void deny_app_facts(struct iotprof_deny_key *k, const str
 			break;
 		}
 	} else if (f && f->app.kind == IOTPROF_APP_TLS) {
+		/* Only the SNI the connection sent: a connection without one
+		 * matches no SNI rule, whatever its server is called. */
 		k->app_kind = IOTPROF_APP_TLS;
-		k->app_name = f->name_id[IOTPROF_DIR_REV];
+		k->app_name = f->app.tls.sni_id;
 	}
 }
 

@@ -53,6 +53,9 @@ static __always_inline void flow_take_names(struct iotprof_flow *f, const struct
 
 	f->name_id[IOTPROF_DIR_FWD] = f->initiator == IOTPROF_SIDE_LO ? lo : hi;
 	f->name_id[IOTPROF_DIR_REV] = f->initiator == IOTPROF_SIDE_LO ? hi : lo;
+	/* A connection's own SNI names its server better than the map. */
+	if (f->app.kind == IOTPROF_APP_TLS && f->app.tls.sni_id)
+		f->name_id[IOTPROF_DIR_REV] = f->app.tls.sni_id;
 }
 
 static __always_inline struct iotprof_flow *

@@ -101,7 +101,8 @@ static __always_inline bool handle_packet(const struct pkt *p, __u8 flow_flags)
 		}
 		if (m->frag == FRAG_FIRST)
 			frag_remember_ports(m);
-		if (watched)
+		/* Unwatched hosts' application data matters only to rules on it. */
+		if (watched || cfg->flags & IOTPROF_CFG_DENY_APP)
 			app = app_parse(p, m);
 	}
 

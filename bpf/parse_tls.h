@@ -161,8 +161,10 @@ static __noinline int parse_tls(void)
 		if (s->copy.ran_out)
 			s->app.flags |= IOTPROF_APP_F_INCOMPLETE;
 		/* Only a whole name names the server. */
-		if (!s->copy.cut && !s->copy.ran_out)
+		if (!s->copy.cut && !s->copy.ran_out) {
 			s->name_id = s->copy.hash ?: 1;
+			s->app.tls.sni_id = s->name_id;
+		}
 	}
 	s->app.kind = IOTPROF_APP_TLS;
 	if (!w->found_sni && w->ran_out)

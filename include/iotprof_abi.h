@@ -119,7 +119,8 @@ struct iotprof_app_tls {
 	char  sni[IOTPROF_NAME_MAX];
 	__u16 versions[IOTPROF_TLS_VERSIONS_MAX];	/* supported_versions, GREASE removed */
 	__u8  n_versions;
-	__u8  pad[7];
+	__u8  pad[3];
+	__u32 sni_id;		/* name id of a whole SNI, 0 = none (deny rules, names) */
 };
 
 struct iotprof_app_http {
@@ -325,6 +326,7 @@ struct iotprof_watch {
 #define IOTPROF_CFG_WATCH_ALL 0x01	/* record every flow */
 #define IOTPROF_CFG_WATCH_MAC 0x02	/* the watch map holds MAC entries */
 #define IOTPROF_CFG_DENY_NAMES 0x04	/* a deny mask matches host names */
+#define IOTPROF_CFG_DENY_APP   0x08	/* a deny mask matches application data */
 
 struct iotprof_config {
 	__u32 epoch;

@@ -250,6 +250,35 @@ static void test_sni_rule_blocks_the_connection(void)
 	h.sni = "cdn.example";
 	ab_tls_client_hello(&m, &h);
 	EXPECT_EQ(verdict_app(6, "10.0.0.2", 41001, "192.0.2.7", 443, &m), XDP_PASS, "another name");
+
+	/* The server's address is now named api.example (SNI above): a
+	 * connection that sends no SNI is still not an SNI match. */
+	h.sni = NULL;
+	ab_tls_client_hello(&m, &h);
+	EXPECT_EQ(verdict_app(6, "10.0.0.2", 41002, "192.0.2.7", 443, &m), XDP_PASS, "ClientHello without SNI");
+	ab_tcp_bare(&f, "192.0.2.7", 443, "10.0.0.2", 41002, 0x10);
+	offline_feed_frame(R, f.b, f.len, f.len, 1);
+	EXPECT_EQ(offline_last_verdict(R), XDP_PASS, "its later packets");
+}
+
+static void test_app_rule_for_unwatched_host(void)
+{
+	struct iotprof_watch_key w;
+	struct offline_opts o = { .watch = &w, .n_watch = 1 };
+	struct deny_spec s = {};
+	struct pkt_buf m;
+
+	addr_parse_watch("10.0.0.99", &w);	/* someone else */
+	offline_close(R);
+	R = offline_open(&o);
+	DM = (struct deny_maps){ .masks_fd = offline_deny_masks_fd(R), .rules_fd = offline_deny_rules_fd(R),
+				 .leases_fd = offline_deny_leases_fd(R), .lock_fd = -1,
+				 .settings_fd = offline_settings_fd(R),
+				 .strings_fd = offline_name_strings_fd(R) };
+	EXPECT(deny_spec_dns(&s, "blocked.example", NULL) == 0 && add_spec(&s) > 0, "rule");
+	ab_dns_query(&m, 1, "blocked.example", 1);
+	EXPECT_EQ(verdict_app(17, "10.0.0.2", 40000, "10.0.0.1", 53, &m), XDP_DROP,
+		  "rules on application data hold for hosts not watched");
 }
 
 static void test_http_and_coap_rules(void)
@@ -347,6 +376,7 @@ int main(void)
 	RUN(test_dns_name_rule);
 	RUN(test_dns_suffix_and_uri_prefix);
 	RUN(test_sni_rule_blocks_the_connection);
+	RUN(test_app_rule_for_unwatched_host);
 	RUN(test_http_and_coap_rules);
 	offline_close(R);
 	return check_state.cases_failed ? 1 : 0;

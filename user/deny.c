@@ -202,7 +202,7 @@ static int masks_sync(const struct deny_maps *dm)
 		return err;
 	cfg.deny_masks = 0;
 	cfg.deny_span = 0;
-	cfg.flags &= ~IOTPROF_CFG_DENY_NAMES;
+	cfg.flags &= ~(IOTPROF_CFG_DENY_NAMES | IOTPROF_CFG_DENY_APP);
 	for (__u32 i = 0; i < IOTPROF_DENY_MASKS_MAX; i++) {
 		struct iotprof_deny_mask m = {};
 
@@ -212,9 +212,12 @@ static int masks_sync(const struct deny_maps *dm)
 		}
 		cfg.deny_masks |= 1u << i;
 		cfg.deny_span = i + 1;
-		if (!bpf_map_lookup_elem(dm->masks_fd, &i, &m) &&
-		    m.fields & (IOTPROF_DENY_SRC_NAME | IOTPROF_DENY_DST_NAME))
+		if (bpf_map_lookup_elem(dm->masks_fd, &i, &m))
+			continue;
+		if (m.fields & (IOTPROF_DENY_SRC_NAME | IOTPROF_DENY_DST_NAME))
 			cfg.flags |= IOTPROF_CFG_DENY_NAMES;
+		if (m.fields & IOTPROF_DENY_APP_KIND)
+			cfg.flags |= IOTPROF_CFG_DENY_APP;
 	}
 	return settings_write(dm->settings_fd, &cfg);
 }
@@ -232,6 +235,8 @@ static int masks_mark_used(const struct deny_maps *dm, const struct deny_spec *s
 		cfg.deny_span = (a > b ? a : b) + 1;
 	if (s->fields & (IOTPROF_DENY_SRC_NAME | IOTPROF_DENY_DST_NAME))
 		cfg.flags |= IOTPROF_CFG_DENY_NAMES;
+	if (s->fields & IOTPROF_DENY_APP_KIND)
+		cfg.flags |= IOTPROF_CFG_DENY_APP;
 	return settings_write(dm->settings_fd, &cfg);
 }
 
