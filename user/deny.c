@@ -260,6 +260,7 @@ static void remember_texts(const struct deny_maps *dm, const struct deny_spec *s
 		{ s->app_name_text, s->app_name },
 		{ s->src_name, *s->src_name ? name_id_of(s->src_name) : 0 },
 		{ s->dst_name, *s->dst_name ? name_id_of(s->dst_name) : 0 },
+		{ s->app_method_text, DENY_METHOD_TEXT_KEY(s->app_num) },
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {

@@ -29,6 +29,7 @@ struct deny_spec {
 	__u8  suffix_labels;		/* with IOTPROF_DENY_APP_SUFFIX */
 	__u8  path_prefix;		/* with IOTPROF_DENY_APP_PREFIX */
 	char  app_name_text[IOTPROF_NAME_MAX];	/* for listing the rule */
+	char  app_method_text[IOTPROF_METHOD_MAX];
 	char  app_path_text[IOTPROF_URI_MAX];
 	__u64 lease_ns;			/* 0: none */
 };
@@ -61,6 +62,9 @@ int deny_spec_coap(struct deny_spec *s, const char *type, const char *code, cons
  * method's 16-bit number. */
 __u32 deny_path_hash(const char *text);
 __u16 deny_method_id(const char *method);
+
+/* Where a method's text is kept for listing, in the strings map. */
+#define DENY_METHOD_TEXT_KEY(id) (0x80000000u | (id))
 __u32 deny_suffix_hash(const char *suffix);
 
 /* "30s", "10m", "2h" or "none" (0). */

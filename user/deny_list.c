@@ -41,42 +41,100 @@ static void host_text(const struct deny_maps *dm, const struct rule_row *r, bool
 }
 
 /* The application part of a rule, for people: "dns www.example.com A". */
-static void app_text(const struct deny_maps *dm, const struct rule_row *r, char *buf, size_t len)
+/* The application part of a rule, decoded: empty strings for fields the
+ * rule does not match. */
+struct rule_app {
+	const char *kind;		/* NULL: no application fields */
+	char sub[8];			/* CoAP type */
+	char num[IOTPROF_METHOD_MAX];	/* DNS type, CoAP code, HTTP method */
+	char name[IOTPROF_NAME_MAX];	/* DNS name or suffix, SNI */
+	char path[IOTPROF_URI_MAX];	/* URI, URI prefix, CoAP path */
+};
+
+static void text_of(const struct deny_maps *dm, __u32 key, char *out, size_t len, const char *fallback,
+		    __u32 shown)
 {
-	static const char *const kinds[] = { "-", "dns", "tls", "http", "coap" };
+	struct iotprof_name_string t = {};
+
+	if (bpf_map_lookup_elem(dm->strings_fd, &key, &t))
+		snprintf(out, len, "%s#%u", fallback, shown);
+	else
+		snprintf(out, len, "%s", t.name);
+}
+
+static void rule_app_of(const struct deny_maps *dm, const struct rule_row *r, struct rule_app *a)
+{
+	static const char *const kinds[] = { NULL, "dns", "tls", "http", "coap" };
 	static const char *const coap_types[] = { "CON", "NON", "ACK", "RST" };
-	struct iotprof_name_string name = {}, path = {};
 	__u32 f = r->mask.fields;
-	char num[16] = "", tbuf[12];
+	char tbuf[12];
+
+	memset(a, 0, sizeof(*a));
+	if (!(f & IOTPROF_DENY_APP_KIND) || r->key.app_kind > 4)
+		return;
+	a->kind = kinds[r->key.app_kind];
+	if (f & IOTPROF_DENY_APP_SUB)
+		snprintf(a->sub, sizeof(a->sub), "%s", coap_types[r->key.app_sub & 3]);
+	if (f & IOTPROF_DENY_APP_NUM) {
+		if (r->key.app_kind == IOTPROF_APP_DNS)
+			snprintf(a->num, sizeof(a->num), "%s", dns_type_name(r->key.app_num, tbuf));
+		else if (r->key.app_kind == IOTPROF_APP_COAP)
+			snprintf(a->num, sizeof(a->num), "%u.%02u", r->key.app_num >> 5, r->key.app_num & 31);
+		else
+			text_of(dm, DENY_METHOD_TEXT_KEY(r->key.app_num), a->num, sizeof(a->num), "method",
+				r->key.app_num);
+	}
+	if (f & (IOTPROF_DENY_APP_NAME | IOTPROF_DENY_APP_SUFFIX))
+		text_of(dm, r->key.app_name, a->name, sizeof(a->name), "name", r->key.app_name);
+	if (f & (IOTPROF_DENY_APP_PATH | IOTPROF_DENY_APP_PREFIX))
+		text_of(dm, r->key.app_path, a->path, sizeof(a->path), "path", r->key.app_path);
+}
+
+/* For people: "dns AAAA www.example.com". */
+static void app_text(const struct rule_app *a, char *buf, size_t len)
+{
+	const char *parts[] = { a->sub, a->num, a->name, a->path };
 	size_t o;
 
-	if (!(f & IOTPROF_DENY_APP_KIND)) {
+	if (!a->kind) {
 		snprintf(buf, len, "*");
 		return;
 	}
-	if (f & (IOTPROF_DENY_APP_NAME | IOTPROF_DENY_APP_SUFFIX) &&
-	    bpf_map_lookup_elem(dm->strings_fd, &r->key.app_name, &name))
-		snprintf(name.name, sizeof(name.name), "name#%u", r->key.app_name);
-	if (f & (IOTPROF_DENY_APP_PATH | IOTPROF_DENY_APP_PREFIX) &&
-	    bpf_map_lookup_elem(dm->strings_fd, &r->key.app_path, &path))
-		snprintf(path.name, sizeof(path.name), "path#%u", r->key.app_path);
-	if (f & IOTPROF_DENY_APP_NUM) {
-		if (r->key.app_kind == IOTPROF_APP_DNS)
-			snprintf(num, sizeof(num), "%s", dns_type_name(r->key.app_num, tbuf));
-		else if (r->key.app_kind == IOTPROF_APP_COAP)
-			snprintf(num, sizeof(num), "%u.%02u", r->key.app_num >> 5, r->key.app_num & 31);
-		else
-			snprintf(num, sizeof(num), "method#%u", r->key.app_num);
+	o = snprintf(buf, len, "%s", a->kind);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && o < len; i++)
+		if (*parts[i])
+			o += snprintf(buf + o, len - o, " %.200s", parts[i]);
+}
+
+static struct json_object *str_or_null(const char *s)
+{
+	return *s ? json_object_new_string(s) : NULL;
+}
+
+/* For programs: the app object of a Flow ID, which deny add takes back. */
+static struct json_object *app_json(const struct rule_app *a)
+{
+	struct json_object *o, *in;
+
+	if (!a->kind)
+		return NULL;
+	in = json_object_new_object();
+	if (!strcmp(a->kind, "dns")) {
+		json_object_object_add(in, "qname", str_or_null(a->name));
+		json_object_object_add(in, "qtype", str_or_null(a->num));
+	} else if (!strcmp(a->kind, "tls")) {
+		json_object_object_add(in, "sni", str_or_null(a->name));
+	} else if (!strcmp(a->kind, "http")) {
+		json_object_object_add(in, "method", str_or_null(a->num));
+		json_object_object_add(in, "uri", str_or_null(a->path));
+	} else {
+		json_object_object_add(in, "type", str_or_null(a->sub));
+		json_object_object_add(in, "code", str_or_null(a->num));
+		json_object_object_add(in, "uri", str_or_null(a->path));
 	}
-	o = snprintf(buf, len, "%s", kinds[r->key.app_kind <= 4 ? r->key.app_kind : 0]);
-	if (f & IOTPROF_DENY_APP_SUB && o < len)
-		o += snprintf(buf + o, len - o, " %s", coap_types[r->key.app_sub & 3]);
-	if (*num && o < len)
-		o += snprintf(buf + o, len - o, " %s", num);
-	if (*name.name && o < len)
-		o += snprintf(buf + o, len - o, " %.200s", name.name);
-	if (*path.name && o < len)
-		snprintf(buf + o, len - o, " %.200s", path.name);
+	o = json_object_new_object();
+	json_object_object_add(o, a->kind, in);
+	return o;
 }
 
 static int rows_read(const struct deny_maps *dm, struct rule_row **rows, size_t *n)
@@ -156,12 +214,14 @@ int deny_print(FILE *out, const struct deny_maps *dm, bool json)
 	for (size_t i = 0; i < n; i++) {
 		const struct rule_row *r = &rows[i];
 		char src[256], dst[256], proto[8] = "*", sport[8] = "*", dport[8] = "*", lease[32];
-		char app[512];
+		char app[800];
+		struct rule_app ra;
 		__s64 left = r->lease.expires_ns ? (__s64)(r->lease.expires_ns - now) : 0;
 
 		host_text(dm, r, true, src, sizeof(src));
 		host_text(dm, r, false, dst, sizeof(dst));
-		app_text(dm, r, app, sizeof(app));
+		rule_app_of(dm, r, &ra);
+		app_text(&ra, app, sizeof(app));
 		if (r->mask.fields & IOTPROF_DENY_PROTO) {
 			char pbuf[8];
 
@@ -188,7 +248,7 @@ int deny_print(FILE *out, const struct deny_maps *dm, bool json)
 					       json_object_new_int(r->key.sport) : NULL);
 			json_object_object_add(o, "dport", r->mask.fields & IOTPROF_DENY_DPORT ?
 					       json_object_new_int(r->key.dport) : NULL);
-			json_object_object_add(o, "app", strcmp(app, "*") ? json_object_new_string(app) : NULL);
+			json_object_object_add(o, "app", app_json(&ra));
 			json_object_object_add(o, "packets", json_object_new_int64(r->val.packets));
 			json_object_object_add(o, "bytes", json_object_new_int64(r->val.bytes));
 			json_object_object_add(o, "lease_s", r->lease.expires_ns ?

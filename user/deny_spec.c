@@ -229,6 +229,7 @@ int deny_spec_http(struct deny_spec *s, const char *method, const char *uri)
 			return -EINVAL;
 		}
 		s->app_num = deny_method_id(method);
+		snprintf(s->app_method_text, sizeof(s->app_method_text), "%s", method);
 		s->fields |= IOTPROF_DENY_APP_NUM;
 	}
 	if (!err && uri && *uri && uri[strlen(uri) - 1] == '*') {
