@@ -193,25 +193,11 @@ expect() { expect+="$1 $(printf '%s' "$2" | tr '\n\t' '  ')"$'\n'; }
 
 # ---- the namespaces --------------------------------------------------------------
 
-ns_sysctl() { nsenter --net="/run/netns/$1" -- sh -c "echo $3 > /proc/sys/$(echo "$2" | tr . /)"; }
 
 setup() {
 	local ns mac_c mac_s a
-	ip netns add "$NS_C" && ip netns add "$NS_S" || return 1
-	for ns in "$NS_C" "$NS_S"; do
-		for key in net.ipv6.conf.all.disable_ipv6 net.ipv6.conf.default.disable_ipv6 \
-			   net.ipv6.conf.all.accept_dad net.ipv6.conf.default.accept_dad \
-			   net.ipv6.conf.all.accept_ra net.ipv6.conf.default.accept_ra \
-			   net.ipv6.conf.default.router_solicitations; do
-			ns_sysctl "$ns" "$key" 0 || return 1
-		done
-	done
-	ip link add veth-c netns "$NS_C" type veth peer name veth-s netns "$NS_S" || return 1
-	# No ARP, ND or DAD: the flow table holds exactly the flows the test makes.
-	ip -n "$NS_C" link set veth-c arp off || return 1
-	ip -n "$NS_S" link set veth-s arp off || return 1
-	mac_c=$(ip -n "$NS_C" -br link show veth-c | awk '{ print $3 }')
-	mac_s=$(ip -n "$NS_S" -br link show veth-s | awk '{ print $3 }')
+	quiet_pair "$NS_C" "$NS_S" veth-c veth-s || return 1
+	mac_c=$QUIET_MAC_X mac_s=$QUIET_MAC_Y
 	ip -n "$NS_C" addr add $C4/24 dev veth-c || return 1
 	ip -n "$NS_C" addr add $C6/64 dev veth-c nodad || return 1
 	for a in $DNS4 $API4 $OTHER4 $SNI4 $EDGE4; do

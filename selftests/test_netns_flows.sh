@@ -144,25 +144,10 @@ stat_of() { awk -v k="$1" '$1 == k { print $2 }' "$work/stats"; }
 
 # ---- the namespaces --------------------------------------------------------------
 
-ns_sysctl() { nsenter --net="/run/netns/$1" -- sh -c "echo $3 > /proc/sys/$(echo "$2" | tr . /)"; }
 
 setup() {
-	ip netns add "$NS_A" && ip netns add "$NS_B" || return 1
-	for ns in "$NS_A" "$NS_B"; do
-		for key in net.ipv6.conf.all.disable_ipv6 net.ipv6.conf.default.disable_ipv6 \
-			   net.ipv6.conf.all.accept_dad net.ipv6.conf.default.accept_dad \
-			   net.ipv6.conf.all.accept_ra net.ipv6.conf.default.accept_ra \
-			   net.ipv6.conf.default.router_solicitations; do
-			ns_sysctl "$ns" "$key" 0 || return 1
-		done
-	done
-	# Created directly inside the namespaces: the machine's own
-	# interfaces are never touched.
-	ip link add veth-a netns "$NS_A" type veth peer name veth-b netns "$NS_B" || return 1
-	ip -n "$NS_A" link set veth-a arp off || return 1
-	ip -n "$NS_B" link set veth-b arp off || return 1
-	mac_a=$(ip -n "$NS_A" -br link show veth-a | awk '{ print $3 }')
-	mac_b=$(ip -n "$NS_B" -br link show veth-b | awk '{ print $3 }')
+	quiet_pair "$NS_A" "$NS_B" veth-a veth-b || return 1
+	mac_a=$QUIET_MAC_X mac_b=$QUIET_MAC_Y
 	ip -n "$NS_A" addr add $A4/24 dev veth-a &&
 	ip -n "$NS_B" addr add $B4/24 dev veth-b &&
 	ip -n "$NS_A" addr add $A6/64 dev veth-a nodad &&
