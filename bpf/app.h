@@ -75,7 +75,8 @@ static __always_inline enum app_guess app_guess(const struct pkt *p, const struc
 
 /* Parses the packet's application data.  Returns the scratch holding the
  * result, or NULL when the packet carries none. */
-static __always_inline struct app_scratch *app_parse(const struct pkt *p, const struct pkt_meta *m)
+static __always_inline struct app_scratch *app_parse(const struct pkt *p, const struct pkt_meta *m,
+						     __u32 cfg_flags)
 {
 	enum app_guess guess = app_guess(p, m);
 	struct app_scratch *s;
@@ -89,6 +90,7 @@ static __always_inline struct app_scratch *app_parse(const struct pkt *p, const 
 	__builtin_memset(&s->app, 0, sizeof(s->app));
 	s->id = 0;
 	s->name_id = 0;
+	s->want_suffixes = cfg_flags & IOTPROF_CFG_DENY_SUFFIX;
 	if (!scratch_load_payload(p, m, s))
 		return NULL;
 

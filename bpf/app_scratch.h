@@ -130,6 +130,7 @@ struct app_scratch {
 	__u32 suffix_labels;	/* labels passed so far */
 	__u32 suffix_h;
 	__u32 uri_len;		/* HTTP: bytes of the URI kept */
+	__u32 want_suffixes;	/* a deny rule matches DNS name suffixes: hash them */
 	union app_walk walk;	/* the running parser's loop state */
 	/* DNS: the further questions of the message, each its own exchange */
 	__u32 dns_base;

@@ -125,7 +125,8 @@ static long deny_mask_step(__u32 i, void *ctx)
 			return 0;	/* nothing to match a suffix or prefix of */
 		if (fields & IOTPROF_DENY_APP_SUFFIX) {
 			n = mask->suffix_labels;
-			if (n == 0 || n > IOTPROF_SUFFIX_LABELS_MAX || !s->suffix_hash[n])
+			if (n == 0 || n > IOTPROF_SUFFIX_LABELS_MAX || !s->want_suffixes ||
+			    !s->suffix_hash[n])
 				return 0;	/* the name has no such suffix */
 			w->key.app_name = s->suffix_hash[n];
 		}

@@ -103,7 +103,7 @@ static __always_inline bool handle_packet(const struct pkt *p, __u8 flow_flags)
 			frag_remember_ports(m);
 		/* Unwatched hosts' application data matters only to rules on it. */
 		if (watched || cfg->flags & IOTPROF_CFG_DENY_APP)
-			app = app_parse(p, m);
+			app = app_parse(p, m, cfg->flags);
 	}
 
 	if (watched) {

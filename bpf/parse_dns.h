@@ -267,7 +267,8 @@ static __noinline int parse_dns(__u32 base)
 	s->id = dns_exchange_id(hash, s->app.dns.qtype, txid);
 	s->dns_base = base;
 	s->dns_next_q = end + 4;
-	dns_suffixes(s, out);
+	if (s->want_suffixes)
+		dns_suffixes(s, out);
 	s->dns_more_q = qdcount > 1 ? (qdcount - 1 < DNS_QUESTIONS_SKIP_MAX ? qdcount - 1
 								 : DNS_QUESTIONS_SKIP_MAX) : 0;
 	s->dns_txid = txid;

@@ -327,6 +327,7 @@ struct iotprof_watch {
 #define IOTPROF_CFG_WATCH_MAC 0x02	/* the watch map holds MAC entries */
 #define IOTPROF_CFG_DENY_NAMES 0x04	/* a deny mask matches host names */
 #define IOTPROF_CFG_DENY_APP   0x08	/* a deny mask matches application data */
+#define IOTPROF_CFG_DENY_SUFFIX 0x10	/* a deny mask matches DNS name suffixes */
 
 struct iotprof_config {
 	__u32 epoch;

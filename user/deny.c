@@ -202,7 +202,7 @@ static int masks_sync(const struct deny_maps *dm)
 		return err;
 	cfg.deny_masks = 0;
 	cfg.deny_span = 0;
-	cfg.flags &= ~(IOTPROF_CFG_DENY_NAMES | IOTPROF_CFG_DENY_APP);
+	cfg.flags &= ~(IOTPROF_CFG_DENY_NAMES | IOTPROF_CFG_DENY_APP | IOTPROF_CFG_DENY_SUFFIX);
 	for (__u32 i = 0; i < IOTPROF_DENY_MASKS_MAX; i++) {
 		struct iotprof_deny_mask m = {};
 
@@ -218,6 +218,8 @@ static int masks_sync(const struct deny_maps *dm)
 			cfg.flags |= IOTPROF_CFG_DENY_NAMES;
 		if (m.fields & IOTPROF_DENY_APP_KIND)
 			cfg.flags |= IOTPROF_CFG_DENY_APP;
+		if (m.fields & IOTPROF_DENY_APP_SUFFIX)
+			cfg.flags |= IOTPROF_CFG_DENY_SUFFIX;
 	}
 	return settings_write(dm->settings_fd, &cfg);
 }
@@ -237,6 +239,8 @@ static int masks_mark_used(const struct deny_maps *dm, const struct deny_spec *s
 		cfg.flags |= IOTPROF_CFG_DENY_NAMES;
 	if (s->fields & IOTPROF_DENY_APP_KIND)
 		cfg.flags |= IOTPROF_CFG_DENY_APP;
+	if (s->fields & IOTPROF_DENY_APP_SUFFIX)
+		cfg.flags |= IOTPROF_CFG_DENY_SUFFIX;
 	return settings_write(dm->settings_fd, &cfg);
 }
 
