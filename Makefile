@@ -23,10 +23,11 @@ SKELETONS   := $(BUILD)/iotprof.skel.h $(BUILD)/xdp_pass.skel.h
 
 # User-space objects shared by the binaries and the tests.
 LIB_SRCS := log addr pins progs attach tc_filters flows output app_json names deny deny_spec deny_list \
+	    flowid \
 	    pcap_reader offline state
 LIB_OBJS := $(LIB_SRCS:%=$(BUILD)/user/%.o)
 CLI_OBJS := $(BUILD)/user/iotprof.o $(BUILD)/user/cmd_flows.o $(BUILD)/user/cmd_state.o \
-	    $(BUILD)/user/cmd_dns.o $(BUILD)/user/cmd_deny.o
+	    $(BUILD)/user/cmd_dns.o $(BUILD)/user/cmd_deny.o $(BUILD)/user/cmd_signature.o
 
 TEST_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/test_*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))

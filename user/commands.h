@@ -10,5 +10,6 @@ int cmd_watch(int argc, char **argv, const char *pin_dir);
 int cmd_stats(int argc, char **argv, const char *pin_dir);
 int cmd_dns(int argc, char **argv, const char *pin_dir);
 int cmd_deny(int argc, char **argv, const char *pin_dir);
+int cmd_signature(int argc, char **argv, const char *pin_dir);
 
 #endif

@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "watch", cmd_watch, "list, add or remove watched hosts" },
 	{ "stats", cmd_stats, "counters of the kernel programs" },
 	{ "deny", cmd_deny, "rules that drop flows in the kernel: add, list, del, flush" },
+	{ "signature", cmd_signature, "the Flow IDs shared by recorded traces of one event" },
 	{ "dns", cmd_dns, "the names map: list, or import a hosts file or resolver cache" },
 };
 

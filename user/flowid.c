@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "flowid.h"
+#include "log.h"
+
+int well_known_load(const char *path, struct well_known *wk)
+{
+	char line[256];
+	unsigned int lineno = 0;
+	FILE *f = fopen(path, "r");
+
+	wk->n = 0;
+	if (!f) {
+		pr_warn("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *hash = strchr(line, '#'), proto[8] = "";
+		int port;
+
+		lineno++;
+		if (hash)
+			*hash = 0;
+		if (strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		if ((sscanf(line, " %d/%7[a-z]", &port, proto) < 1) || port < 0 || port > 65535 ||
+		    wk->n == sizeof(wk->v) / sizeof(wk->v[0])) {
+			pr_warn("%s:%u: not a port or port/protocol", path, lineno);
+			fclose(f);
+			return -EINVAL;
+		}
+		wk->v[wk->n].port = port;
+		snprintf(wk->v[wk->n].proto, sizeof(wk->v[0].proto), "%s", proto);
+		wk->n++;
+	}
+	fclose(f);
+	return 0;
+}
+
+bool well_known_has(const struct well_known *wk, const char *proto, int port)
+{
+	for (size_t i = 0; wk && i < wk->n; i++)
+		if (wk->v[i].port == port && (!wk->v[i].proto[0] || !strcmp(wk->v[i].proto, proto)))
+			return true;
+	return false;
+}
+
+/* Equal, or equal but for the ports when ports is false. */
+static bool same(const struct flowid *a, const struct flowid *b, bool ports)
+{
+	return !strcmp(a->src, b->src) && !strcmp(a->dst, b->dst) && !strcmp(a->proto, b->proto) &&
+	       a->app_kind == b->app_kind && !strcmp(a->app_a, b->app_a) &&
+	       !strcmp(a->app_b, b->app_b) && !strcmp(a->app_c, b->app_c) &&
+	       (!ports || (a->sport == b->sport && a->dport == b->dport));
+}
+
+int flowid_set_add(struct flowid_set *s, const struct flowid *f)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (same(&s->v[i], f, true))
+			return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 32;
+		struct flowid *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *f;
+	return 0;
+}
+
+void flowid_set_free(struct flowid_set *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Does every trace hold this flow with this port on this side? */
+static bool port_in_all(const struct flowid_set *traces, size_t n, const struct flowid *f, bool src_side)
+{
+	for (size_t t = 0; t < n; t++) {
+		bool found = false;
+
+		for (size_t i = 0; i < traces[t].n && !found; i++)
+			found = same(&traces[t].v[i], f, false) &&
+				(src_side ? traces[t].v[i].sport == f->sport : traces[t].v[i].dport == f->dport);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int generalised(const struct flowid_set *traces, size_t n, const struct well_known *wk,
+		       const struct flowid_set *in, struct flowid_set *out)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		struct flowid f = in->v[i];
+
+		if (f.sport != FLOWID_PORT_ANY && !well_known_has(wk, f.proto, f.sport) &&
+		    !port_in_all(traces, n, &in->v[i], true))
+			f.sport = FLOWID_PORT_ANY;
+		if (f.dport != FLOWID_PORT_ANY && !well_known_has(wk, f.proto, f.dport) &&
+		    !port_in_all(traces, n, &in->v[i], false))
+			f.dport = FLOWID_PORT_ANY;
+		if (flowid_set_add(out, &f))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int flowid_signature(const struct flowid_set *traces, size_t n_traces,
+		     const struct well_known *wk, struct flowid_set *out)
+{
+	struct flowid_set *gen = calloc(n_traces ? n_traces : 1, sizeof(*gen));
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!gen)
+		return -ENOMEM;
+	for (size_t t = 0; t < n_traces && !err; t++)
+		err = generalised(traces, n_traces, wk, &traces[t], &gen[t]);
+	/* The intersection: what the first trace has that every other has. */
+	for (size_t i = 0; !err && n_traces && i < gen[0].n; i++) {
+		bool everywhere = true;
+
+		for (size_t t = 1; t < n_traces && everywhere; t++) {
+			bool found = false;
+
+			for (size_t j = 0; j < gen[t].n && !found; j++)
+				found = same(&gen[t].v[j], &gen[0].v[i], true);
+			everywhere = found;
+		}
+		if (everywhere)
+			err = flowid_set_add(out, &gen[0].v[i]);
+	}
+	for (size_t t = 0; t < n_traces; t++)
+		flowid_set_free(&gen[t]);
+	free(gen);
+	return err;
+}
+
+bool flowid_address_is_local(const char *text)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, text, a) == 1)
+		return a[0] == 10 || a[0] == 127 || (a[0] == 172 && (a[1] & 0xF0) == 16) ||
+		       (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+		       (a[0] >= 224 && a[0] <= 239) || (a[0] == 255);
+	if (inet_pton(AF_INET6, text, a) == 1)
+		return (a[0] & 0xFE) == 0xFC || (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) || a[0] == 0xFF ||
+		       !memcmp(a, in6addr_loopback.s6_addr, 16);
+	return false;	/* a name */
+}
+
+static struct json_object *port_json(int port)
+{
+	return port == FLOWID_PORT_ANY ? NULL : json_object_new_int(port);
+}
+
+static struct json_object *app_json(const struct flowid *f)
+{
+	struct json_object *o, *in = json_object_new_object();
+	const char *kind;
+
+	switch (f->app_kind) {
+	case IOTPROF_APP_DNS:
+		kind = "dns";
+		json_object_object_add(in, "qname", json_object_new_string(f->app_a));
+		json_object_object_add(in, "qtype", json_object_new_string(f->app_b));
+		break;
+	case IOTPROF_APP_HTTP:
+		kind = "http";
+		json_object_object_add(in, "method", json_object_new_string(f->app_a));
+		json_object_object_add(in, "uri", json_object_new_string(f->app_b));
+		break;
+	case IOTPROF_APP_COAP:
+		kind = "coap";
+		json_object_object_add(in, "type", json_object_new_string(f->app_a));
+		json_object_object_add(in, "code", json_object_new_string(f->app_b));
+		json_object_object_add(in, "uri", json_object_new_string(f->app_c));
+		break;
+	default:
+		json_object_put(in);
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, kind, in);
+	return o;
+}
+
+void flowid_print_json(FILE *out, const struct flowid_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct flowid *f = &s->v[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "src", json_object_new_string(f->src));
+		json_object_object_add(o, "dst", json_object_new_string(f->dst));
+		json_object_object_add(o, "proto", json_object_new_string(f->proto));
+		json_object_object_add(o, "sport", port_json(f->sport));
+		json_object_object_add(o, "dport", port_json(f->dport));
+		json_object_object_add(o, "app", app_json(f));
+		fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+}

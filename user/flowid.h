@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Flow IDs (DESIGN.md, Job 1 step 2): what a trace's flow records mean to
+ * the profiling method.  The initiator is the source; a non-local address
+ * is replaced by its host name when one is known; a port is kept when it is
+ * well known, or when the same flow shows the same port in every trace,
+ * and is otherwise a wildcard; the application data are the DNS name and
+ * type, the HTTP method and URI, the CoAP type, code and path.
+ *
+ * Pure functions on plain data: no maps, no kernel.
+ */
+#ifndef IOTPROF_FLOWID_H
+#define IOTPROF_FLOWID_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "iotprof_abi.h"
+
+#define FLOWID_PORT_ANY (-1)
+
+struct flowid {
+	char src[IOTPROF_NAME_MAX];	/* host name, or address literal */
+	char dst[IOTPROF_NAME_MAX];
+	char proto[8];			/* "tcp", "udp", "icmp", ... */
+	int  sport, dport;		/* FLOWID_PORT_ANY: wildcard */
+	__u8 app_kind;			/* IOTPROF_APP_DNS, _HTTP, _COAP or NONE */
+	char app_a[IOTPROF_NAME_MAX];	/* DNS name, HTTP method, CoAP type */
+	char app_b[IOTPROF_URI_MAX];	/* DNS type, HTTP URI, CoAP code */
+	char app_c[IOTPROF_URI_MAX];	/* CoAP path */
+};
+
+/* One trace: its flows before the port rule (both ports as seen). */
+struct flowid_set {
+	struct flowid *v;
+	size_t n, cap;
+};
+
+/* The well-known ports (configs/well-known-ports): port and, optionally,
+ * protocol. */
+struct well_known {
+	struct { int port; char proto[8]; } v[256];
+	size_t n;
+};
+
+int well_known_load(const char *path, struct well_known *wk);
+bool well_known_has(const struct well_known *wk, const char *proto, int port);
+
+/* Adds a flow to a trace's set (duplicates are kept once). */
+int flowid_set_add(struct flowid_set *s, const struct flowid *f);
+void flowid_set_free(struct flowid_set *s);
+
+/* The event signature: the port rule across the traces, then the
+ * intersection of their Flow ID sets.  Returns 0 and fills *out. */
+int flowid_signature(const struct flowid_set *traces, size_t n_traces,
+		     const struct well_known *wk, struct flowid_set *out);
+
+/* True for addresses that stay addresses in Flow IDs: private, loopback,
+ * link-local, unique-local and multicast. */
+bool flowid_address_is_local(const char *text);
+
+/* One Flow ID object per line: {"src","dst","proto","sport","dport","app"}. */
+void flowid_print_json(FILE *out, const struct flowid_set *s);
+
+#endif
