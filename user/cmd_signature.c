@@ -119,6 +119,7 @@ static int trace_flowids(const char *pcap, const struct iotprof_watch_key *dev, 
 	err = offline_feed_pcap(r, pcap);
 	if (!err)
 		err = flows_read_map(offline_flows_fd(r), &t);
+	flows_sort(&t);		/* the first packet's order: stable output */
 	if (!err)
 		err = flowids_of_trace(&t, offline_name_strings_fd(r), out);
 out:
@@ -191,12 +192,10 @@ int cmd_signature(int argc, char **argv, const char *pin_dir)
 	if (!err)
 		err = flowid_signature(traces, n, &wk, &sig);
 	if (!err) {
-		if (json) {
+		if (json)
 			flowid_print_json(stdout, &sig);
-		} else {
-			flowid_print_json(stdout, &sig);
-			fprintf(stderr, "%zu Flow IDs in all %d traces\n", sig.n, n);
-		}
+		else
+			flowid_print_table(stdout, &sig, n);
 		flowid_set_free(&sig);
 	}
 	for (int i = 0; i < n; i++)

@@ -213,3 +213,23 @@ void flowid_print_json(FILE *out, const struct flowid_set *s)
 		json_object_put(o);
 	}
 }
+
+void flowid_print_table(FILE *out, const struct flowid_set *s, int n_traces)
+{
+	fprintf(out, "%-6s  %-32s  %-32s  %5s  %5s  %s\n", "PROTO", "SOURCE", "DESTINATION", "SPORT",
+		"DPORT", "APPLICATION");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct flowid *f = &s->v[i];
+		char sport[8] = "*", dport[8] = "*";
+
+		if (f->sport != FLOWID_PORT_ANY)
+			snprintf(sport, sizeof(sport), "%d", f->sport);
+		if (f->dport != FLOWID_PORT_ANY)
+			snprintf(dport, sizeof(dport), "%d", f->dport);
+		fprintf(out, "%-6s  %-32s  %-32s  %5s  %5s  %s%s%s%s%s%s\n", f->proto, f->src, f->dst, sport,
+			dport, f->app_kind == IOTPROF_APP_DNS ? "dns " : f->app_kind == IOTPROF_APP_HTTP ?
+			"http " : f->app_kind == IOTPROF_APP_COAP ? "coap " : "", f->app_a, *f->app_b ? " " : "",
+			f->app_b, *f->app_c ? " " : "", f->app_c);
+	}
+	fprintf(out, "%zu Flow IDs in all %d traces\n", s->n, n_traces);
+}

@@ -61,4 +61,7 @@ bool flowid_address_is_local(const char *text);
 /* One Flow ID object per line: {"src","dst","proto","sport","dport","app"}. */
 void flowid_print_json(FILE *out, const struct flowid_set *s);
 
+/* For people: one line per Flow ID, "*" for a wildcard port. */
+void flowid_print_table(FILE *out, const struct flowid_set *s, int n_traces);
+
 #endif
