@@ -23,7 +23,7 @@ SKELETONS   := $(BUILD)/iotprof.skel.h $(BUILD)/xdp_pass.skel.h
 
 # User-space objects shared by the binaries and the tests.
 LIB_SRCS := log addr pins progs attach tc_filters flows output app_json names deny deny_spec deny_list \
-	    flowid \
+	    flowid tree \
 	    pcap_reader offline state
 LIB_OBJS := $(LIB_SRCS:%=$(BUILD)/user/%.o)
 CLI_OBJS := $(BUILD)/user/iotprof.o $(BUILD)/user/cmd_flows.o $(BUILD)/user/cmd_state.o \
