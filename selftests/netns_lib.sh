@@ -56,3 +56,69 @@ quiet_pair() {
 	QUIET_MAC_X=$(ip -n "$x" -br link show "$ifx" | awk '{ print $3 }')
 	QUIET_MAC_Y=$(ip -n "$y" -br link show "$ify" | awk '{ print $3 }')
 }
+
+# first_of CMD...: the path of the first of the commands that is installed.
+first_of() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null && { command -v "$c"; return 0; }
+	done
+	return 1
+}
+
+# wait_for N CMD...: polls CMD at most N times, 0.1 s apart.
+wait_for() {
+	local tries=$1 i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# listening NS tcp|udp PORT: something in NS listens on PORT.
+listening() {
+	local flag=-lnt
+	[ "$2" = udp ] && flag=-lnu
+	timeout 5 nsenter --net="/run/netns/$1" -- ss -H "$flag" "sport = :$3" | grep -q .
+}
+
+listening_or_gone() { ! kill -0 "$1" 2>/dev/null || listening "$2" "$3" "$4"; }
+
+# start_server NS NAME PROTO PORT CMD...: runs CMD in NS (through the
+# script's bg_in, which bounds its lifetime), keeps its PID in server_pids
+# and its output in $work/server-NAME.out, and waits until it listens (or
+# has ended: no need to wait longer then).
+start_server() {
+	local ns=$1 name=$2 proto=$3 port=$4
+	shift 4
+	(bg_in "$ns" "$@") >"$work/server-$name.out" 2>&1 &
+	server_pids+=($!)
+	wait_for 50 listening_or_gone $! "$ns" "$proto" "$port"
+	listening "$ns" "$proto" "$port" && return 0
+	fail "setup" "$name did not listen on $proto port $port: $(oneline <"$work/server-$name.out")"
+	exit 1
+}
+
+# make_cert DIR CN: a throwaway self-signed certificate, DIR/cert.pem and
+# DIR/key.pem; a failure ends the test.
+make_cert() {
+	timeout 20 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$1/key.pem" -out "$1/cert.pem" -days 1 -subj "/CN=$2" >"$1/req.out" 2>&1 && return 0
+	fail "setup" "openssl req could not make a certificate: $(oneline <"$1/req.out")"
+	exit 1
+}
+
+# serve_addrs NS_SERVER IF_SERVER NS_CLIENT IF_CLIENT MAC PREFIXLEN ADDR...:
+# each ADDR on the server's interface, and a static neighbour entry for it
+# on the client's (the pair has no ARP or ND).
+serve_addrs() {
+	local ns=$1 dev=$2 peer=$3 peer_dev=$4 mac=$5 len=$6 a nodad=
+	shift 6
+	[ "$len" -gt 32 ] && nodad=nodad
+	for a in "$@"; do
+		ip -n "$ns" addr add "$a/$len" dev "$dev" $nodad || return 1
+		ip -n "$peer" neigh replace "$a" lladdr "$mac" dev "$peer_dev" nud permanent || return 1
+	done
+}

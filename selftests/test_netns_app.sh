@@ -82,14 +82,6 @@ trap 'exit 143' TERM
 
 # ---- prerequisites ---------------------------------------------------------
 
-# first_of CMD...: the first of the commands that is installed.
-first_of() {
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null && { command -v "$c"; return 0; }
-	done
-	return 1
-}
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, BPF)"
 for req in ip:iproute2 ss:iproute2 nsenter:util-linux unshare:util-linux mount:mount \
@@ -113,39 +105,9 @@ work=$(mktemp -d /tmp/iotprof-netns-app.XXXXXX) || skip "mktemp failed"
 
 # ---- helpers -------------------------------------------------------------------
 
-# Polls a condition at most N times, 0.1 s apart.
-wait_for() {
-	local tries=$1
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
-# listening tcp|udp PORT: something in the server namespace listens on PORT.
-listening() {
-	local flag=-lnt
-	[ "$1" = udp ] && flag=-lnu
-	in_s ss -H "$flag" "sport = :$2" | grep -q .
-}
 
-listening_or_gone() { ! kill -0 "$1" 2>/dev/null || listening "$2" "$3"; }
 
-# start_server NAME PROTO PORT CMD...: runs CMD in the server namespace and
-# waits until it listens.
-start_server() {
-	local name=$1 proto=$2 port=$3
-	shift 3
-	(bg_in "$NS_S" "$@") >"$work/server-$name.out" 2>&1 &
-	server_pids+=($!)
-	# Until it listens, or has ended (no need to wait longer then).
-	wait_for 50 listening_or_gone $! "$proto" "$port"
-	listening "$proto" "$port" && return 0
-	fail "setup" "$name did not listen on $proto port $port: $(oneline <"$work/server-$name.out")"
-	exit 1
-}
 
 traffic_ok=1
 # run CASE CMD...: a client command in the client namespace; its output is
@@ -200,14 +162,8 @@ setup() {
 	mac_c=$QUIET_MAC_X mac_s=$QUIET_MAC_Y
 	ip -n "$NS_C" addr add $C4/24 dev veth-c || return 1
 	ip -n "$NS_C" addr add $C6/64 dev veth-c nodad || return 1
-	for a in $DNS4 $API4 $OTHER4 $SNI4 $EDGE4; do
-		ip -n "$NS_S" addr add "$a/24" dev veth-s || return 1
-		ip -n "$NS_C" neigh replace "$a" lladdr "$mac_s" dev veth-c nud permanent || return 1
-	done
-	for a in $DNS6 $API6; do
-		ip -n "$NS_S" addr add "$a/64" dev veth-s nodad || return 1
-		ip -n "$NS_C" neigh replace "$a" lladdr "$mac_s" dev veth-c nud permanent || return 1
-	done
+	serve_addrs "$NS_S" veth-s "$NS_C" veth-c "$mac_s" 24 $DNS4 $API4 $OTHER4 $SNI4 $EDGE4 || return 1
+	serve_addrs "$NS_S" veth-s "$NS_C" veth-c "$mac_s" 64 $DNS6 $API6 || return 1
 	ip -n "$NS_S" neigh replace $C4 lladdr "$mac_c" dev veth-s nud permanent &&
 	ip -n "$NS_S" neigh replace $C6 lladdr "$mac_c" dev veth-s nud permanent &&
 	ip -n "$NS_C" link set veth-c up &&
@@ -218,27 +174,22 @@ setup || skip "cannot build the namespaces and the veth pair (no netns/veth supp
 
 # ---- the servers ------------------------------------------------------------------
 
-if ! timeout 20 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	-keyout "$work/key.pem" -out "$work/cert.pem" -days 1 -subj "/CN=$API" \
-	>"$work/req.out" 2>&1; then
-	fail "setup" "openssl req could not make a certificate: $(oneline <"$work/req.out")"
-	exit 1
-fi
+make_cert "$work" "$API"
 # The body starts in lower case: a segment starting with a capital letter
 # is tried as an HTTP request (and rejected, but it is not what is tested here).
 mkdir "$work/www" && printf 'hello from the netns-app server\n' >"$work/www/hello"
 
-start_server dnsmasq udp 53 dnsmasq --keep-in-foreground --conf-file=/dev/null \
+start_server "$NS_S" dnsmasq udp 53 dnsmasq --keep-in-foreground --conf-file=/dev/null \
 	--no-resolv --no-hosts --no-poll --user=root --pid-file= --log-facility=- --log-queries \
 	--bind-interfaces --listen-address=$DNS4 --listen-address=$DNS6 --port=53 \
 	--address=/$API/$API4 --address=/$API/$API6 --address=/$OTHER/$OTHER4 \
 	--host-record=$EDGE,$EDGE4 --cname=$CDN,$EDGE
 # Wildcard listeners: one server of each kind answers on every address.
-start_server https tcp $HTTPS_PORT openssl s_server -accept $HTTPS_PORT \
+start_server "$NS_S" https tcp $HTTPS_PORT openssl s_server -accept $HTTPS_PORT \
 	-cert "$work/cert.pem" -key "$work/key.pem" -www
-start_server http tcp $HTTP_PORT python3 -m http.server --bind :: \
+start_server "$NS_S" http tcp $HTTP_PORT python3 -m http.server --bind :: \
 	--directory "$work/www" $HTTP_PORT
-start_server coap udp $COAP_PORT "$COAP_SERVER" -p $COAP_PORT
+start_server "$NS_S" coap udp $COAP_PORT "$COAP_SERVER" -p $COAP_PORT
 
 # ---- attach ----------------------------------------------------------------------------
 

@@ -132,14 +132,6 @@ done
 # Rules on application data, when this iotprof has them.
 app_rules=
 "$CLI" deny --help 2>&1 | grep -q -- '--dns-name' && app_rules=1
-# Debian's libcoap3-bin names its programs after the TLS library.
-first_of() {
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null && { command -v "$c"; return 0; }
-	done
-	return 1
-}
 COAP_CLIENT=$(first_of coap-client coap-client-notls coap-client-openssl coap-client-gnutls)
 COAP_SERVER=$(first_of coap-server coap-server-notls coap-server-openssl coap-server-gnutls)
 [ -d /proc/sys/net/ipv6 ] || skip "the kernel has no IPv6"
@@ -149,34 +141,8 @@ work=$(mktemp -d /tmp/iotprof-netns-deny.XXXXXX) || skip "mktemp failed"
 
 # ---- helpers -----------------------------------------------------------------
 
-wait_for() {	# wait_for N CMD...: polls CMD at most N times, 0.1 s apart
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
-listening() {	# listening NS tcp|udp PORT
-	local flag=-lnt
-	[ "$2" = udp ] && flag=-lnu
-	timeout 5 nsenter --net="/run/netns/$1" -- ss -H "$flag" "sport = :$3" | grep -q .
-}
-listening_or_gone() { ! kill -0 "$1" 2>/dev/null || listening "$2" "$3" "$4"; }
 
-# start_server NS NAME PROTO PORT CMD...: runs CMD in NS, waits until it listens.
-start_server() {
-	local ns=$1 name=$2 proto=$3 port=$4
-	shift 4
-	(bg_in "$ns" "$@") >"$work/server-$name.out" 2>&1 &
-	server_pids+=($!)
-	wait_for 50 listening_or_gone $! "$ns" "$proto" "$port"
-	listening "$ns" "$proto" "$port" && return 0
-	fail "setup" "$name did not listen on $proto port $port: $(oneline <"$work/server-$name.out")"
-	exit 1
-}
 
 # reach KIND DST [ARG [ARG2]]: one exchange from the client within $reach_t
 # seconds: status 0 when answered, 1 when not (timed out), 2 when the
@@ -353,14 +319,8 @@ setup() {
 	mac_c=$QUIET_MAC_X mac_s=$QUIET_MAC_Y
 	ip -n "$NS_C" addr add $C4/24 dev veth-c || return 1
 	ip -n "$NS_C" addr add $C6/64 dev veth-c nodad || return 1
-	for a in $DNS4 $API4 $OTHER4 $LATE4; do
-		ip -n "$NS_S" addr add "$a/24" dev veth-s || return 1
-		ip -n "$NS_C" neigh replace "$a" lladdr "$mac_s" dev veth-c nud permanent || return 1
-	done
-	for a in $API6 $OTHER6; do
-		ip -n "$NS_S" addr add "$a/64" dev veth-s nodad || return 1
-		ip -n "$NS_C" neigh replace "$a" lladdr "$mac_s" dev veth-c nud permanent || return 1
-	done
+	serve_addrs "$NS_S" veth-s "$NS_C" veth-c "$mac_s" 24 $DNS4 $API4 $OTHER4 $LATE4 || return 1
+	serve_addrs "$NS_S" veth-s "$NS_C" veth-c "$mac_s" 64 $API6 $OTHER6 || return 1
 	ip -n "$NS_S" neigh replace $C4 lladdr "$mac_c" dev veth-s nud permanent &&
 	ip -n "$NS_S" neigh replace $C6 lladdr "$mac_c" dev veth-s nud permanent &&
 	ip -n "$NS_C" link set veth-c up &&
@@ -371,12 +331,7 @@ setup || skip "cannot build the namespaces and the veth pair (no netns/veth supp
 
 # ---- the servers ------------------------------------------------------------------
 
-if ! timeout 20 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	-keyout "$work/key.pem" -out "$work/cert.pem" -days 1 -subj "/CN=$API" \
-	>"$work/req.out" 2>&1; then
-	fail "setup" "openssl req could not make a certificate: $(oneline <"$work/req.out")"
-	exit 1
-fi
+make_cert "$work" "$API"
 start_server "$NS_S" dnsmasq udp 53 dnsmasq --keep-in-foreground --conf-file=/dev/null \
 	--no-resolv --no-hosts --no-poll --user=root --pid-file= --log-facility=- --log-queries \
 	--bind-interfaces --listen-address=$DNS4 --port=53 \

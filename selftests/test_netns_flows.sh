@@ -86,16 +86,6 @@ work=$(mktemp -d /tmp/iotprof-netns.XXXXXX) || skip "mktemp failed"
 
 # ---- helpers -------------------------------------------------------------------
 
-# Polls a condition at most N times, 0.1 s apart.
-wait_for() {
-	local tries=$1
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 flows_json() { in_a "$CLI" --pin-dir "$PIN" flows --json "$@"; }
 
