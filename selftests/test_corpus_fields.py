@@ -12,22 +12,17 @@ malformed are not excluded as such: it still shows what it read before the
 error (a DNS question before a cut answer), and iotprof must agree on that;
 only names tshark itself replaces by a placeholder are left out.
 """
-import hashlib
 import ipaddress
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.environ.get("IOTPROF_SHARED") or os.path.join(REPO, "..", "shared")
-BIN = os.environ.get("IOTPROF_BIN") or os.path.join(REPO, "build")
-CAPTURE_DIRS = ("corpus", os.path.join("data", "captures"))
+from corpus_common import BIN, CAPTURE_DIRS, SHARED, captures, originals, preflight
 NAME, THRESHOLD = "corpus-fields", 99.0
 SNI = "tls.handshake.extensions_server_name"
 FIELDS = ["dns.qry.name", "dns.qry.type", "dns.a", "dns.aaaa", SNI, "http.request.method",
@@ -323,26 +318,13 @@ def run_case(rel):
 
 
 def main():
-    if not os.path.isdir(SHARED):
-        print("SKIP: %s: ../shared not found" % NAME)
-        return 0
-    if not os.access(os.path.join(BIN, "iotprof"), os.X_OK):
-        print("FAIL: %s: %s/iotprof not built (make)" % (NAME, BIN))
-        return 1
-    why = "BPF_PROG_TEST_RUN needs root" if os.geteuid() else \
-        None if shutil.which("tshark") else "tshark not installed"
-    if why:
-        print("SKIP: %s: %s" % (NAME, why))
-        return 0
+    status = preflight(NAME)
+    if status is not None:
+        return status
     # data/captures repeats some corpus files byte for byte: each file's
     # facts count once, under the first path with those bytes.
-    rels = sorted(os.path.relpath(os.path.join(root, name), SHARED) for top in CAPTURE_DIRS
-                  for root, _, files in os.walk(os.path.join(SHARED, top))
-                  for name in files if name.endswith((".pcap", ".pcapng")))
-    by_hash, original = {}, {}
-    for rel in rels:
-        with open(os.path.join(SHARED, rel), "rb") as fh:
-            original[rel] = by_hash.setdefault(hashlib.sha256(fh.read()).hexdigest(), rel)
+    rels = captures()
+    original = originals(rels)
     unique = [rel for rel in rels if original[rel] == rel]
     # Each iotprof run loads the BPF program, each tshark run is single
     # threaded: one capture per core.

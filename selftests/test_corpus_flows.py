@@ -9,24 +9,20 @@ VLAN tags or loopback/raw/cooked, complete L4 header; later fragments take the
 first fragment's ports).  Every other frame is excluded with a printed reason;
 nothing is excluded by file name.
 """
-import hashlib
 import ipaddress
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.environ.get("IOTPROF_SHARED") or os.path.join(REPO, "..", "shared")
-BIN = os.environ.get("IOTPROF_BIN") or os.path.join(REPO, "build")
-CAPTURE_DIRS = ("corpus", os.path.join("data", "captures"))   # the first one is required
+from corpus_common import BIN, CAPTURE_DIRS, SHARED, captures, originals, preflight
 NAME = "corpus-flows"
-# Each iotprof run verifies its BPF programs anew (seconds per capture): the
-# optional captures start only this long after the test's start, for ~3 min.
+# Each iotprof run loads and verifies the XDP program anew: on a slow or
+# busy machine the optional captures (data/captures) start only this long
+# after the test's start, so the test stays near 3 minutes at worst.
 OPTIONAL_BUDGET_S = 135
 
 # Defragmentation off: each fragment stays a frame with its own header, as the
@@ -278,12 +274,6 @@ def compare(path):
         sum(map(len, excluded.values()))), details
 
 
-def captures():
-    return sorted(os.path.relpath(os.path.join(root, name), SHARED)
-                  for top in CAPTURE_DIRS for root, _, files in os.walk(os.path.join(SHARED, top))
-                  for name in files if name.endswith((".pcap", ".pcapng")))
-
-
 def run_case(rel, deadline):
     if not rel.startswith(CAPTURE_DIRS[0] + os.sep) and time.monotonic() > deadline:
         return "SKIP", "time budget of %ds spent on earlier captures" % OPTIONAL_BUDGET_S, []
@@ -294,23 +284,13 @@ def run_case(rel, deadline):
 
 
 def main():
-    if not os.path.isdir(SHARED):
-        print("SKIP: %s: ../shared not found" % NAME)
-        return 0
-    if not os.access(os.path.join(BIN, "iotprof"), os.X_OK):
-        print("FAIL: %s: %s/iotprof not built (make build/iotprof)" % (NAME, BIN))
-        return 1
-    why = "BPF_PROG_TEST_RUN needs root" if os.geteuid() else \
-        None if shutil.which("tshark") else "tshark not installed"
-    if why:
-        print("SKIP: %s: %s" % (NAME, why))
-        return 0
+    status = preflight(NAME)
+    if status is not None:
+        return status
     # Byte-identical copies (data/captures repeats some corpus files) share
     # the run of the first path with those bytes.
-    rels, by_hash, original = captures(), {}, {}
-    for rel in rels:
-        with open(os.path.join(SHARED, rel), "rb") as fh:
-            original[rel] = by_hash.setdefault(hashlib.sha256(fh.read()).hexdigest(), rel)
+    rels = captures()
+    original = originals(rels)
     unique = [rel for rel in rels if original[rel] == rel]
     deadline, failed = time.monotonic() + OPTIONAL_BUDGET_S, False
     # The verifier and tshark are each single-threaded: one case per core.
