@@ -9,7 +9,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
-LDLIBS   := -lxdp -lbpf -lpcap -ljson-c -lelf -lz
+LDLIBS   := -lxdp -lbpf -lpcap -ljson-c -lyaml -lpng -lelf -lz -lm
 
 # clang -target bpf does not search the host's system headers by itself.
 CLANG_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -21,13 +21,12 @@ BPF_HEADERS := $(wildcard bpf/*.h) include/iotprof_abi.h
 BPF_OBJS    := $(BUILD)/iotprof.bpf.o $(BUILD)/xdp_pass.bpf.o
 SKELETONS   := $(BUILD)/iotprof.skel.h $(BUILD)/xdp_pass.skel.h
 
-# User-space objects shared by the binaries and the tests.
-LIB_SRCS := log addr pins progs attach tc_filters flows output app_json names deny deny_spec deny_list \
-	    flowid tree \
-	    pcap_reader offline state
+# User-space objects shared by the binaries and the tests: every module of
+# user/ but the two programs' main files and the subcommands.
+CLI_SRCS := iotprof $(patsubst user/%.c,%,$(wildcard user/cmd_*.c))
+LIB_SRCS := $(filter-out loader $(CLI_SRCS),$(patsubst user/%.c,%,$(wildcard user/*.c)))
 LIB_OBJS := $(LIB_SRCS:%=$(BUILD)/user/%.o)
-CLI_OBJS := $(BUILD)/user/iotprof.o $(BUILD)/user/cmd_flows.o $(BUILD)/user/cmd_state.o \
-	    $(BUILD)/user/cmd_dns.o $(BUILD)/user/cmd_deny.o $(BUILD)/user/cmd_signature.o
+CLI_OBJS := $(CLI_SRCS:%=$(BUILD)/user/%.o)
 
 TEST_BINS := $(patsubst selftests/%.c,$(BUILD)/selftests/%,$(wildcard selftests/test_*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
@@ -83,3 +82,6 @@ bench: deps all
 
 clean:
 	rm -rf $(BUILD)
+
+# Larger parts keep their rules beside their sources.
+-include $(wildcard tools/*/*.mk)

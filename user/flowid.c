@@ -196,18 +196,139 @@ static struct json_object *app_json(const struct flowid *f)
 	return o;
 }
 
+bool flowid_equal(const struct flowid *a, const struct flowid *b)
+{
+	return same(a, b, true);
+}
+
+struct json_object *flowid_to_json(const struct flowid *f)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "src", json_object_new_string(f->src));
+	json_object_object_add(o, "dst", json_object_new_string(f->dst));
+	json_object_object_add(o, "proto", json_object_new_string(f->proto));
+	json_object_object_add(o, "sport", port_json(f->sport));
+	json_object_object_add(o, "dport", port_json(f->dport));
+	json_object_object_add(o, "app", app_json(f));
+	return o;
+}
+
+struct json_object *flowid_set_to_json(const struct flowid_set *s)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < s->n; i++)
+		json_object_array_add(a, flowid_to_json(&s->v[i]));
+	return a;
+}
+
+/* A string member into buf; absent or null leaves "" when optional. */
+static int member_string(struct json_object *o, const char *key, char *buf, size_t len, bool required,
+			 const char *where)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
+		if (required)
+			pr_warn("%s: Flow ID lacks \"%s\"", where, key);
+		return required ? -EINVAL : 0;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		pr_warn("%s: \"%s\" must be a string", where, key);
+		return -EINVAL;
+	}
+	if ((size_t)json_object_get_string_len(v) >= len) {
+		pr_warn("%s: \"%s\" is longer than %zu bytes", where, key, len - 1);
+		return -EINVAL;
+	}
+	memcpy(buf, json_object_get_string(v), json_object_get_string_len(v) + 1);
+	return 0;
+}
+
+static int member_port(struct json_object *o, const char *key, int *port, const char *where)
+{
+	struct json_object *v;
+
+	*port = FLOWID_PORT_ANY;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+	    json_object_get_int64(v) > 65535) {
+		pr_warn("%s: \"%s\" must be a port number (0-65535) or null", where, key);
+		return -EINVAL;
+	}
+	*port = (int)json_object_get_int64(v);
+	return 0;
+}
+
+static int app_from_json(struct json_object *app, struct flowid *f, const char *where)
+{
+	static const struct { const char *kind; __u8 id; const char *a, *b, *c; } kinds[] = {
+		{ "dns", IOTPROF_APP_DNS, "qname", "qtype", NULL },
+		{ "http", IOTPROF_APP_HTTP, "method", "uri", NULL },
+		{ "coap", IOTPROF_APP_COAP, "type", "code", "uri" },
+	};
+	struct json_object *in;
+
+	if (!app)
+		return 0;
+	if (!json_object_is_type(app, json_type_object) || json_object_object_length(app) != 1) {
+		pr_warn("%s: \"app\" must be null or an object with one of dns, http, coap", where);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!json_object_object_get_ex(app, kinds[i].kind, &in))
+			continue;
+		if (!json_object_is_type(in, json_type_object)) {
+			pr_warn("%s: \"app\".\"%s\" must be an object", where, kinds[i].kind);
+			return -EINVAL;
+		}
+		f->app_kind = kinds[i].id;
+		return member_string(in, kinds[i].a, f->app_a, sizeof(f->app_a), false, where) ?:
+		       member_string(in, kinds[i].b, f->app_b, sizeof(f->app_b), false, where) ?:
+		       (kinds[i].c ? member_string(in, kinds[i].c, f->app_c, sizeof(f->app_c), false, where) : 0);
+	}
+	pr_warn("%s: \"app\" names no Flow ID protocol (dns, http, coap)", where);
+	return -EINVAL;
+}
+
+int flowid_from_json(struct json_object *o, struct flowid *f, const char *where)
+{
+	static const char *const known[] = { "src", "dst", "proto", "sport", "dport", "app" };
+	struct json_object *app = NULL;
+
+	memset(f, 0, sizeof(*f));
+	if (!json_object_is_type(o, json_type_object)) {
+		pr_warn("%s: a Flow ID must be a JSON object", where);
+		return -EINVAL;
+	}
+	json_object_object_foreach(o, key, val) {
+		bool ok = false;
+
+		(void)val;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok |= !strcmp(key, known[i]);
+		if (!ok) {
+			pr_warn("%s: unknown member \"%s\" (a Flow ID has src, dst, proto, sport, dport, app)",
+				where, key);
+			return -EINVAL;
+		}
+	}
+	json_object_object_get_ex(o, "app", &app);
+	return member_string(o, "src", f->src, sizeof(f->src), true, where) ?:
+	       member_string(o, "dst", f->dst, sizeof(f->dst), true, where) ?:
+	       member_string(o, "proto", f->proto, sizeof(f->proto), true, where) ?:
+	       member_port(o, "sport", &f->sport, where) ?:
+	       member_port(o, "dport", &f->dport, where) ?:
+	       app_from_json(app, f, where);
+}
+
 void flowid_print_json(FILE *out, const struct flowid_set *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		const struct flowid *f = &s->v[i];
-		struct json_object *o = json_object_new_object();
+		struct json_object *o = flowid_to_json(&s->v[i]);
 
-		json_object_object_add(o, "src", json_object_new_string(f->src));
-		json_object_object_add(o, "dst", json_object_new_string(f->dst));
-		json_object_object_add(o, "proto", json_object_new_string(f->proto));
-		json_object_object_add(o, "sport", port_json(f->sport));
-		json_object_object_add(o, "dport", port_json(f->dport));
-		json_object_object_add(o, "app", app_json(f));
 		fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 								    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);

@@ -58,6 +58,18 @@ int flowid_signature(const struct flowid_set *traces, size_t n_traces,
  * link-local, unique-local and multicast. */
 bool flowid_address_is_local(const char *text);
 
+bool flowid_equal(const struct flowid *a, const struct flowid *b);
+
+/* The Flow ID JSON schema, used everywhere (tree, signatures, deny input):
+ * {"src","dst","proto","sport","dport","app"}, null ports are wildcards,
+ * app null or {"dns":{qname,qtype}} / {"http":{method,uri}} /
+ * {"coap":{type,code,uri}}.  from_json refuses unknown members, naming
+ * `where`. */
+struct json_object;
+struct json_object *flowid_to_json(const struct flowid *f);
+struct json_object *flowid_set_to_json(const struct flowid_set *s);
+int flowid_from_json(struct json_object *o, struct flowid *f, const char *where);
+
 /* One Flow ID object per line: {"src","dst","proto","sport","dport","app"}. */
 void flowid_print_json(FILE *out, const struct flowid_set *s);
 

@@ -4,13 +4,6 @@
 #include <string.h>
 #include "tree.h"
 
-static bool flowid_equal(const struct flowid *a, const struct flowid *b)
-{
-	return !strcmp(a->src, b->src) && !strcmp(a->dst, b->dst) && !strcmp(a->proto, b->proto) &&
-	       a->sport == b->sport && a->dport == b->dport && a->app_kind == b->app_kind &&
-	       !strcmp(a->app_a, b->app_a) && !strcmp(a->app_b, b->app_b) && !strcmp(a->app_c, b->app_c);
-}
-
 static int node_add(struct tree *t, const struct flowid *f, int parent, int depth)
 {
 	if (t->n == t->cap) {
