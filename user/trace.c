@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <json-c/json.h>
+#include <zlib.h>
+#include "addr.h"
+#include "app_json.h"
+#include "log.h"
+#include "names.h"
+#include "offline.h"
+#include "output.h"
+#include "trace.h"
+
+int trace_hosts_add(struct trace_hosts *h, const char *addr)
+{
+	if (h->n == sizeof(h->v) / sizeof(h->v[0]))
+		return -E2BIG;
+	if (addr_parse_watch(addr, &h->v[h->n]) || h->v[h->n].kind == IOTPROF_WATCH_MAC) {
+		pr_warn("'%s' is not an IPv4 or IPv6 address", addr);
+		return -EINVAL;
+	}
+	h->n++;
+	return 0;
+}
+
+static bool host_is(const struct trace_hosts *h, const __u8 *addr, __u8 family)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->v[i].kind == family && !memcmp(h->v[i].addr, addr, family == 4 ? 4 : 16))
+			return true;
+	return false;
+}
+
+static bool concerns(const struct trace_hosts *h, const struct flow_entry *e)
+{
+	return !h || !h->n || host_is(h, e->key.addr_lo, e->key.family) ||
+	       host_is(h, e->key.addr_hi, e->key.family);
+}
+
+/* The name for an address: its host name when it is not local and one is
+ * known. */
+static void host_of(const __u8 *addr, __u8 family, __u32 name_id, int strings_fd, char *out, size_t len)
+{
+	struct iotprof_name_string s = {};
+	char a[ADDR_STR_MAX];
+
+	addr_format(addr, family, a);
+	if (!flowid_address_is_local(a) && name_id && !bpf_map_lookup_elem(strings_fd, &name_id, &s)) {
+		s.name[sizeof(s.name) - 1] = 0;
+		snprintf(out, len, "%s", s.name);
+	} else {
+		snprintf(out, len, "%s", a);
+	}
+}
+
+static void flowid_of_entry(const struct flow_entry *e, int strings_fd, struct flowid *f)
+{
+	static const char *const coap_types[] = { "CON", "NON", "ACK", "RST" };
+	bool fwd = e->val.initiator == IOTPROF_SIDE_LO;
+	const struct iotprof_app *a = &e->val.app;
+	char pbuf[8], tbuf[12];
+
+	memset(f, 0, sizeof(*f));
+	f->sport = f->dport = FLOWID_PORT_ANY;
+	host_of(fwd ? e->key.addr_lo : e->key.addr_hi, e->key.family, e->val.name_id[0], strings_fd,
+		f->src, sizeof(f->src));
+	host_of(fwd ? e->key.addr_hi : e->key.addr_lo, e->key.family, e->val.name_id[1], strings_fd,
+		f->dst, sizeof(f->dst));
+	snprintf(f->proto, sizeof(f->proto), "%s", proto_name(e->key.proto, pbuf));
+	if (e->key.proto == 6 || e->key.proto == 17) {
+		f->sport = fwd ? e->key.port_lo : e->key.port_hi;
+		f->dport = fwd ? e->key.port_hi : e->key.port_lo;
+	}
+	switch (a->kind) {
+	case IOTPROF_APP_DNS:
+		f->app_kind = a->kind;
+		snprintf(f->app_a, sizeof(f->app_a), "%s", a->dns.qname);
+		snprintf(f->app_b, sizeof(f->app_b), "%s", dns_type_name(a->dns.qtype, tbuf));
+		break;
+	case IOTPROF_APP_HTTP:
+		f->app_kind = a->kind;
+		snprintf(f->app_a, sizeof(f->app_a), "%s", a->http.method);
+		snprintf(f->app_b, sizeof(f->app_b), "%s", a->http.uri);
+		break;
+	case IOTPROF_APP_COAP:
+		f->app_kind = a->kind;
+		snprintf(f->app_a, sizeof(f->app_a), "%s", coap_types[a->coap.type & 3]);
+		snprintf(f->app_b, sizeof(f->app_b), "%u.%02u", a->coap.code >> 5, a->coap.code & 31);
+		snprintf(f->app_c, sizeof(f->app_c), "%s", a->coap.uri[0] ? a->coap.uri : "/");
+		break;
+	default:	/* TLS names the server; it is no match field */
+		break;
+	}
+}
+
+int trace_flowids(const struct flow_table *t, int strings_fd, const struct trace_hosts *h,
+		  struct flowid_set *out)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct flowid f;
+
+		if (!concerns(h, &t->v[i]))
+			continue;
+		flowid_of_entry(&t->v[i], strings_fd, &f);
+		if (flowid_set_add(out, &f))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int trace_flowids_of_pcap(const char *pcap, const struct trace_hosts *h, const char *dns_cache,
+			  struct flowid_set *out)
+{
+	struct offline_opts o = { .watch = h && h->n ? h->v : NULL, .n_watch = h ? h->n : 0 };
+	struct offline_run *r = offline_open(&o);
+	struct flow_table t = {};
+	int err = 0;
+
+	if (!r)
+		return -EINVAL;
+	if (dns_cache) {
+		struct names_import_result res;
+
+		err = names_import(dns_cache, offline_names_fd(r), offline_name_strings_fd(r), &res);
+	}
+	if (!err)
+		err = offline_feed_pcap(r, pcap);
+	if (!err)
+		err = flows_read_map(offline_flows_fd(r), &t);
+	flows_sort(&t);		/* the first packet's order: stable output */
+	if (!err)
+		err = trace_flowids(&t, offline_name_strings_fd(r), h, out);
+	flows_free(&t);
+	offline_close(r);
+	return err;
+}
+
+static struct json_object *pair(__u64 a, __u64 b)
+{
+	struct json_object *v = json_object_new_array_ext(2);
+
+	json_object_array_add(v, json_object_new_int64((int64_t)a));
+	json_object_array_add(v, json_object_new_int64((int64_t)b));
+	return v;
+}
+
+static struct json_object *record_json(const struct flow_entry *e, int strings_fd)
+{
+	struct json_object *o = json_object_new_object();
+	bool fwd = e->val.initiator == IOTPROF_SIDE_LO;
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	struct flowid f;
+
+	flowid_of_entry(e, strings_fd, &f);
+	addr_format(fwd ? e->key.addr_lo : e->key.addr_hi, e->key.family, a);
+	addr_format(fwd ? e->key.addr_hi : e->key.addr_lo, e->key.family, b);
+	json_object_object_add(o, "flow", flowid_to_json(&f));
+	json_object_object_add(o, "addrs", json_object_new_array_ext(2));
+	json_object_array_add(json_object_object_get(o, "addrs"), json_object_new_string(a));
+	json_object_array_add(json_object_object_get(o, "addrs"), json_object_new_string(b));
+	json_object_object_add(o, "packets", pair(e->val.packets[0], e->val.packets[1]));
+	json_object_object_add(o, "bytes", pair(e->val.bytes[0], e->val.bytes[1]));
+	json_object_object_add(o, "blocked", json_object_new_int64((int64_t)e->val.blocked));
+	json_object_object_add(o, "first_ns", json_object_new_int64((int64_t)e->val.first_ns));
+	json_object_object_add(o, "last_ns", json_object_new_int64((int64_t)e->val.last_ns));
+	json_object_object_add(o, "app", app_to_json(&e->val.app));
+	return o;
+}
+
+int trace_write(const char *path, const struct trace_meta *m, const struct flow_table *t,
+		int strings_fd, const struct trace_hosts *h)
+{
+	struct json_object *o = json_object_new_object(), *flows = json_object_new_array();
+	char tmp[4096];
+	const char *text;
+	gzFile gz;
+	int err = 0;
+
+	json_object_object_add(o, "version", json_object_new_int(1));
+	json_object_object_add(o, "node", json_object_new_int(m->node));
+	json_object_object_add(o, "iteration", json_object_new_int(m->iteration));
+	json_object_object_add(o, "epoch", json_object_new_int64(m->epoch));
+	json_object_object_add(o, "started", json_object_new_double(m->started));
+	json_object_object_add(o, "success", json_object_new_boolean(m->success));
+	json_object_object_add(o, "score", json_object_new_double(m->score));
+	for (size_t i = 0; i < t->n; i++)
+		if (concerns(h, &t->v[i]))
+			json_object_array_add(flows, record_json(&t->v[i], strings_fd));
+	json_object_object_add(o, "flows", flows);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	gz = gzopen(tmp, "wb6");
+	if (!gz) {
+		err = -errno ?: -EIO;
+		pr_warn("%s: %s", tmp, strerror(-err));
+		goto out;
+	}
+	if (gzputs(gz, text) < 0 || gzputs(gz, "\n") < 0)
+		err = -EIO;
+	if (gzclose(gz) != Z_OK)
+		err = -EIO;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		pr_warn("%s: writing the snapshot failed: %s", path, strerror(-err));
+		unlink(tmp);
+	}
+out:
+	json_object_put(o);
+	return err;
+}
+
+static char *gz_slurp(const char *path)
+{
+	gzFile gz = gzopen(path, "rb");
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	int n;
+
+	if (!gz || !buf) {
+		if (gz)
+			gzclose(gz);
+		free(buf);
+		return NULL;
+	}
+	while ((n = gzread(gz, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			char *more = realloc(buf, cap *= 2);
+
+			if (!more) {
+				n = -1;
+				break;
+			}
+			buf = more;
+		}
+	}
+	gzclose(gz);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = 0;
+	return buf;
+}
+
+int trace_read(const char *path, struct trace_meta *m, struct flowid_set *out)
+{
+	struct json_object *o, *v, *flows;
+	char *text = gz_slurp(path);
+	char where[4200];
+	int err = 0;
+
+	if (!text) {
+		pr_warn("%s: cannot read the snapshot: %s", path, strerror(errno ?: EIO));
+		return -EIO;
+	}
+	o = json_tokener_parse(text);
+	free(text);
+	if (!o || !json_object_object_get_ex(o, "flows", &flows) ||
+	    !json_object_is_type(flows, json_type_array)) {
+		pr_warn("%s: not an iotprof snapshot (JSON with a \"flows\" list)", path);
+		json_object_put(o);
+		return -EINVAL;
+	}
+	memset(m, 0, sizeof(*m));
+	if (json_object_object_get_ex(o, "node", &v))
+		m->node = json_object_get_int(v);
+	if (json_object_object_get_ex(o, "iteration", &v))
+		m->iteration = json_object_get_int(v);
+	if (json_object_object_get_ex(o, "epoch", &v))
+		m->epoch = (__u32)json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "started", &v))
+		m->started = json_object_get_double(v);
+	if (json_object_object_get_ex(o, "success", &v))
+		m->success = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "score", &v))
+		m->score = json_object_get_double(v);
+	for (size_t i = 0; i < json_object_array_length(flows) && !err; i++) {
+		struct json_object *rec = json_object_array_get_idx(flows, i), *fo;
+		struct flowid f;
+
+		snprintf(where, sizeof(where), "%s: flow %zu", path, i + 1);
+		if (!json_object_object_get_ex(rec, "flow", &fo)) {
+			pr_warn("%s: no \"flow\" member", where);
+			err = -EINVAL;
+			break;
+		}
+		err = flowid_from_json(fo, &f, where);
+		if (!err && flowid_set_add(out, &f))
+			err = -ENOMEM;
+	}
+	json_object_put(o);
+	return err;
+}
