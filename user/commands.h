@@ -11,5 +11,9 @@ int cmd_stats(int argc, char **argv, const char *pin_dir);
 int cmd_dns(int argc, char **argv, const char *pin_dir);
 int cmd_deny(int argc, char **argv, const char *pin_dir);
 int cmd_signature(int argc, char **argv, const char *pin_dir);
+int cmd_run(int argc, char **argv, const char *pin_dir);
+int cmd_replay(int argc, char **argv, const char *pin_dir);
+int cmd_merge(int argc, char **argv, const char *pin_dir);
+int cmd_export(int argc, char **argv, const char *pin_dir);
 
 #endif

@@ -90,6 +90,11 @@ struct experiment {
  * having printed every problem as "path:line:col: key: what is wrong". */
 int experiment_load(const char *path, struct experiment *e);
 
+/* As experiment_load, but relative paths in the file resolve against
+ * base_dir instead of the file's own directory: a campaign keeps a copy of
+ * its experiment file, and resuming must read it as the original. */
+int experiment_load_in(const char *path, const char *base_dir, struct experiment *e);
+
 /* The defaults alone (what an absent key means). */
 void experiment_defaults(struct experiment *e);
 

@@ -19,6 +19,10 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "counters of the kernel programs" },
 	{ "deny", cmd_deny, "rules that drop flows in the kernel: add, list, del, flush" },
 	{ "signature", cmd_signature, "the Flow IDs shared by recorded traces of one event" },
+	{ "run", cmd_run, "profile a device event: the blocking tree of an experiment file" },
+	{ "replay", cmd_replay, "the same campaign against recorded traces" },
+	{ "merge", cmd_merge, "combine event trees into a device profile" },
+	{ "export", cmd_export, "write a profile as an RFC 8520 MUD file (--mud)" },
 	{ "dns", cmd_dns, "the names map: list, or import a hosts file or resolver cache" },
 };
 
