@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -58,11 +59,130 @@ static bool same(const struct flowid *a, const struct flowid *b, bool ports)
 	       (!ports || (a->sport == b->sport && a->dport == b->dport));
 }
 
+/* FNV-1a over the fields: ports on both sides (PORTS_BOTH), none
+ * (PORTS_NONE), or one side (PORTS_SRC / PORTS_DST) for the port rule. */
+enum hash_ports { PORTS_BOTH, PORTS_NONE, PORTS_SRC, PORTS_DST };
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t flowid_hash(const struct flowid *f, enum hash_ports ports)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = fnv(h, f->src, strlen(f->src) + 1);
+	h = fnv(h, f->dst, strlen(f->dst) + 1);
+	h = fnv(h, f->proto, strlen(f->proto) + 1);
+	h = fnv(h, &f->app_kind, 1);
+	h = fnv(h, f->app_a, strlen(f->app_a) + 1);
+	h = fnv(h, f->app_b, strlen(f->app_b) + 1);
+	h = fnv(h, f->app_c, strlen(f->app_c) + 1);
+	if (ports == PORTS_BOTH || ports == PORTS_SRC)
+		h = fnv(h, &f->sport, sizeof(f->sport));
+	if (ports == PORTS_BOTH || ports == PORTS_DST)
+		h = fnv(h, &f->dport, sizeof(f->dport));
+	return h;
+}
+
+static bool match(const struct flowid *a, const struct flowid *b, enum hash_ports ports)
+{
+	return same(a, b, false) && (ports == PORTS_NONE || ports == PORTS_DST || a->sport == b->sport) &&
+	       (ports == PORTS_NONE || ports == PORTS_SRC || a->dport == b->dport);
+}
+
+/* An index of a set by one hashing mode; slots hold index + 1. */
+struct index {
+	unsigned *slot;
+	size_t slots;
+};
+
+static int index_insert(struct index *x, const struct flowid *v, size_t i, enum hash_ports ports)
+{
+	size_t mask = x->slots - 1, at = flowid_hash(&v[i], ports) & mask;
+
+	while (x->slot[at]) {
+		if (match(&v[x->slot[at] - 1], &v[i], ports))
+			return 0;	/* the first of equal ones stays */
+		at = (at + 1) & mask;
+	}
+	x->slot[at] = i + 1;
+	return 0;
+}
+
+static int index_build(struct index *x, const struct flowid *v, size_t n, enum hash_ports ports)
+{
+	size_t slots = 64;
+
+	while (slots < 2 * n + 2)
+		slots *= 2;
+	x->slot = calloc(slots, sizeof(*x->slot));
+	if (!x->slot)
+		return -ENOMEM;
+	x->slots = slots;
+	for (size_t i = 0; i < n; i++)
+		index_insert(x, v, i, ports);
+	return 0;
+}
+
+static const struct flowid *index_find(const struct index *x, const struct flowid *v, const struct flowid *f,
+				       enum hash_ports ports)
+{
+	size_t mask = x->slots - 1, at = flowid_hash(f, ports) & mask;
+
+	for (; x->slot[at]; at = (at + 1) & mask)
+		if (match(&v[x->slot[at] - 1], f, ports))
+			return &v[x->slot[at] - 1];
+	return NULL;
+}
+
+/* The set's own index, grown as it fills (load at most one half). */
+static int set_index(struct flowid_set *s, size_t room)
+{
+	struct index x = { s->slot, s->slots };
+
+	if (s->slot && s->indexed == s->n && 2 * (s->n + room) < s->slots)
+		return 0;
+	free(s->slot);
+	s->slot = NULL;
+	if (index_build(&x, s->v, s->n + room, PORTS_BOTH))
+		return -ENOMEM;
+	/* index_build indexed n + room entries of v: only n exist. */
+	memset(x.slot, 0, x.slots * sizeof(*x.slot));
+	for (size_t i = 0; i < s->n; i++)
+		index_insert(&x, s->v, i, PORTS_BOTH);
+	s->slot = x.slot;
+	s->slots = x.slots;
+	s->indexed = s->n;
+	return 0;
+}
+
+bool flowid_set_has(struct flowid_set *s, const struct flowid *f)
+{
+	struct index x;
+
+	if (!s->n || set_index(s, 0))
+		return false;
+	x.slot = s->slot;
+	x.slots = s->slots;
+	return index_find(&x, s->v, f, PORTS_BOTH) != NULL;
+}
+
 int flowid_set_add(struct flowid_set *s, const struct flowid *f)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (same(&s->v[i], f, true))
-			return 0;
+	struct index x;
+
+	if (set_index(s, 1))
+		return -ENOMEM;
+	x.slot = s->slot;
+	x.slots = s->slots;
+	if (index_find(&x, s->v, f, PORTS_BOTH))
+		return 0;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 32;
 		struct flowid *v = realloc(s->v, cap * sizeof(*v));
@@ -72,42 +192,46 @@ int flowid_set_add(struct flowid_set *s, const struct flowid *f)
 		s->v = v;
 		s->cap = cap;
 	}
-	s->v[s->n++] = *f;
+	s->v[s->n] = *f;
+	index_insert(&x, s->v, s->n++, PORTS_BOTH);
+	s->indexed = s->n;
 	return 0;
 }
 
 void flowid_set_free(struct flowid_set *s)
 {
 	free(s->v);
+	free(s->slot);
 	memset(s, 0, sizeof(*s));
 }
 
-/* Does every trace hold this flow with this port on this side? */
-static bool port_in_all(const struct flowid_set *traces, size_t n, const struct flowid *f, bool src_side)
-{
-	for (size_t t = 0; t < n; t++) {
-		bool found = false;
+/* Per trace, the index by everything but one port: "does this trace hold
+ * this flow with this source (destination) port?" in O(1). */
+struct trace_ports {
+	struct index by_sport, by_dport;
+};
 
-		for (size_t i = 0; i < traces[t].n && !found; i++)
-			found = same(&traces[t].v[i], f, false) &&
-				(src_side ? traces[t].v[i].sport == f->sport : traces[t].v[i].dport == f->dport);
-		if (!found)
+static bool port_in_all(const struct flowid_set *traces, const struct trace_ports *tp, size_t n,
+			const struct flowid *f, bool src_side)
+{
+	for (size_t t = 0; t < n; t++)
+		if (!index_find(src_side ? &tp[t].by_sport : &tp[t].by_dport, traces[t].v, f,
+				src_side ? PORTS_SRC : PORTS_DST))
 			return false;
-	}
 	return true;
 }
 
-static int generalised(const struct flowid_set *traces, size_t n, const struct well_known *wk,
-		       const struct flowid_set *in, struct flowid_set *out)
+static int generalised(const struct flowid_set *traces, const struct trace_ports *tp, size_t n,
+		       const struct well_known *wk, const struct flowid_set *in, struct flowid_set *out)
 {
 	for (size_t i = 0; i < in->n; i++) {
 		struct flowid f = in->v[i];
 
 		if (f.sport != FLOWID_PORT_ANY && !well_known_has(wk, f.proto, f.sport) &&
-		    !port_in_all(traces, n, &in->v[i], true))
+		    !port_in_all(traces, tp, n, &in->v[i], true))
 			f.sport = FLOWID_PORT_ANY;
 		if (f.dport != FLOWID_PORT_ANY && !well_known_has(wk, f.proto, f.dport) &&
-		    !port_in_all(traces, n, &in->v[i], false))
+		    !port_in_all(traces, tp, n, &in->v[i], false))
 			f.dport = FLOWID_PORT_ANY;
 		if (flowid_set_add(out, &f))
 			return -ENOMEM;
@@ -119,30 +243,36 @@ int flowid_signature(const struct flowid_set *traces, size_t n_traces,
 		     const struct well_known *wk, struct flowid_set *out)
 {
 	struct flowid_set *gen = calloc(n_traces ? n_traces : 1, sizeof(*gen));
+	struct trace_ports *tp = calloc(n_traces ? n_traces : 1, sizeof(*tp));
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!gen)
-		return -ENOMEM;
+	if (!gen || !tp) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (size_t t = 0; t < n_traces && !err; t++)
-		err = generalised(traces, n_traces, wk, &traces[t], &gen[t]);
+		err = index_build(&tp[t].by_sport, traces[t].v, traces[t].n, PORTS_SRC) ?:
+		      index_build(&tp[t].by_dport, traces[t].v, traces[t].n, PORTS_DST);
+	for (size_t t = 0; t < n_traces && !err; t++)
+		err = generalised(traces, tp, n_traces, wk, &traces[t], &gen[t]);
 	/* The intersection: what the first trace has that every other has. */
 	for (size_t i = 0; !err && n_traces && i < gen[0].n; i++) {
 		bool everywhere = true;
 
-		for (size_t t = 1; t < n_traces && everywhere; t++) {
-			bool found = false;
-
-			for (size_t j = 0; j < gen[t].n && !found; j++)
-				found = same(&gen[t].v[j], &gen[0].v[i], true);
-			everywhere = found;
-		}
+		for (size_t t = 1; t < n_traces && everywhere; t++)
+			everywhere = flowid_set_has(&gen[t], &gen[0].v[i]);
 		if (everywhere)
 			err = flowid_set_add(out, &gen[0].v[i]);
 	}
-	for (size_t t = 0; t < n_traces; t++)
+out:
+	for (size_t t = 0; gen && tp && t < n_traces; t++) {
 		flowid_set_free(&gen[t]);
+		free(tp[t].by_sport.slot);
+		free(tp[t].by_dport.slot);
+	}
 	free(gen);
+	free(tp);
 	return err;
 }
 

@@ -33,6 +33,11 @@ struct flowid {
 struct flowid_set {
 	struct flowid *v;
 	size_t n, cap;
+	/* A hash index over v (open addressing, index + 1 per slot), kept by
+	 * flowid_set_add: membership is O(1), so a signature over thousands of
+	 * records per trace stays linear.  Rebuilt when n says v changed. */
+	unsigned *slot;
+	size_t slots, indexed;
 };
 
 /* The well-known ports (configs/well-known-ports): port and, optionally,
@@ -47,6 +52,7 @@ bool well_known_has(const struct well_known *wk, const char *proto, int port);
 
 /* Adds a flow to a trace's set (duplicates are kept once). */
 int flowid_set_add(struct flowid_set *s, const struct flowid *f);
+bool flowid_set_has(struct flowid_set *s, const struct flowid *f);
 void flowid_set_free(struct flowid_set *s);
 
 /* The event signature: the port rule across the traces, then the

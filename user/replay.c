@@ -23,6 +23,7 @@
 #include "names.h"
 #include "offline.h"
 #include "state.h"
+#include "tree.h"
 
 struct recorded {
 	struct flowid_set blocked;

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include "tree.h"
 
+struct json_object;
+
 #define RESULTS_ADDRS_MAX	8
 #define RESULTS_NAME_MAX	64
 
@@ -26,7 +28,7 @@ struct results_meta {
 	bool prune;
 	double wall_s;
 	size_t experiments;		/* experiments run */
-	const char *stopped_by;		/* NULL, or "max-depth", "max-nodes", "max-time" */
+	const char *stopped_by;		/* NULL, or "max-depth", "max-nodes", "max-time", "signal" */
 };
 
 /* tree.json, summary.json, tree.dot and tree.svg into dir (created if
@@ -45,7 +47,7 @@ struct results_info {
 	int iterations;
 	double capture_s;
 	bool prune;
-	char stopped_by[16];		/* "" when the walk ended by itself */
+	char stopped_by[32];		/* "" when the walk ended by itself */
 	char path[4096];		/* the tree.json read */
 };
 
@@ -57,11 +59,16 @@ int results_load_tree(const char *dir_or_file, struct tree *t, struct results_in
 void results_info_meta(const struct results_info *info, struct results_meta *m);
 
 /* The DNS view of summary.json: {"domains":{"first_level","hidden"},
- * "resolvers":{"first_level","hidden"}}; hidden = only in hidden Flow IDs. */
+ * "resolvers":{"first_level","hidden"}}; hidden = only in hidden Flow IDs.
+ * NULL when out of memory. */
 struct json_object *results_dns_json(const struct flowid_set *first_level,
 				     const struct flowid_set *hidden);
 
-/* Writes text to dir/name through a temporary file and rename(2). */
+/* Reads a JSON file (a value, not null); an error is printed as
+ * path[:line]: what. */
+int results_read_json(const char *path, struct json_object **out);
+
+/* Writes text to path through a temporary file beside it and rename(2). */
 int results_write_file(const char *path, const char *text);
 
 #endif
