@@ -520,8 +520,8 @@ static int experiment_cb(void *ctx, const struct flowid *blocked, size_t n, stru
 		char path[PATH_MAX + 32];
 		struct json_object *o = exp_record_json(done, true);
 
-		snprintf(path, sizeof(path), "%s/nodes/%03d/node.json", c->dir, done->id);
-		mkdir(path, 0755);	/* not-recorded nodes have no traces yet */
+		snprintf(path, sizeof(path), "%s/nodes/%03d", c->dir, done->id);
+		mkdir(path, 0755);	/* not-recorded nodes have no traces */
 		snprintf(path, sizeof(path), "nodes/%03d/node.json", done->id);
 		err = write_atomically(c->dir, path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								JSON_C_TO_STRING_NOSLASHESCAPE));

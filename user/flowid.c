@@ -115,7 +115,8 @@ static int index_insert(struct index *x, const struct flowid *v, size_t i, enum 
 	return 0;
 }
 
-static int index_build(struct index *x, const struct flowid *v, size_t n, enum hash_ports ports)
+/* An empty index with room for n entries at a load of at most one half. */
+static int index_alloc(struct index *x, size_t n)
 {
 	size_t slots = 64;
 
@@ -125,6 +126,13 @@ static int index_build(struct index *x, const struct flowid *v, size_t n, enum h
 	if (!x->slot)
 		return -ENOMEM;
 	x->slots = slots;
+	return 0;
+}
+
+static int index_build(struct index *x, const struct flowid *v, size_t n, enum hash_ports ports)
+{
+	if (index_alloc(x, n))
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		index_insert(x, v, i, ports);
 	return 0;
@@ -144,16 +152,14 @@ static const struct flowid *index_find(const struct index *x, const struct flowi
 /* The set's own index, grown as it fills (load at most one half). */
 static int set_index(struct flowid_set *s, size_t room)
 {
-	struct index x = { s->slot, s->slots };
+	struct index x;
 
 	if (s->slot && s->indexed == s->n && 2 * (s->n + room) < s->slots)
 		return 0;
 	free(s->slot);
 	s->slot = NULL;
-	if (index_build(&x, s->v, s->n + room, PORTS_BOTH))
+	if (index_alloc(&x, 2 * (s->n + room)))
 		return -ENOMEM;
-	/* index_build indexed n + room entries of v: only n exist. */
-	memset(x.slot, 0, x.slots * sizeof(*x.slot));
 	for (size_t i = 0; i < s->n; i++)
 		index_insert(&x, s->v, i, PORTS_BOTH);
 	s->slot = x.slot;
