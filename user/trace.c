@@ -97,19 +97,59 @@ static void flowid_of_entry(const struct flow_entry *e, int strings_fd, struct f
 	}
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct iotprof_flow_key));
+}
+
+/* The kernel keeps an HTTP request or a CoAP exchange in a record of its
+ * own, beside the record of the connection (app_id 0) that carries the
+ * handshake and whatever was not a request.  To the method, a connection
+ * that carried requests is those requests: its bare record is no Flow ID
+ * of its own.  Returns the sorted keys (app_id 0) of such connections. */
+static struct iotprof_flow_key *request_carriers(const struct flow_table *t, size_t *n)
+{
+	struct iotprof_flow_key *k = calloc(t->n + 1, sizeof(*k));
+
+	*n = 0;
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		__u8 kind = t->v[i].val.app.kind;
+
+		if (t->v[i].key.app_id && (kind == IOTPROF_APP_HTTP || kind == IOTPROF_APP_COAP)) {
+			k[*n] = t->v[i].key;
+			k[(*n)++].app_id = 0;
+		}
+	}
+	qsort(k, *n, sizeof(*k), key_cmp);
+	return k;
+}
+
 int trace_flowids(const struct flow_table *t, int strings_fd, const struct trace_hosts *h,
 		  struct flowid_set *out)
 {
-	for (size_t i = 0; i < t->n; i++) {
+	size_t n_carriers;
+	struct iotprof_flow_key *carriers = request_carriers(t, &n_carriers);
+	int err = 0;
+
+	if (!carriers)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n && !err; i++) {
+		const struct flow_entry *e = &t->v[i];
 		struct flowid f;
 
-		if (!concerns(h, &t->v[i]))
+		if (!concerns(h, e))
 			continue;
-		flowid_of_entry(&t->v[i], strings_fd, &f);
+		if (!e->key.app_id && e->val.app.kind == IOTPROF_APP_NONE && n_carriers &&
+		    bsearch(&e->key, carriers, n_carriers, sizeof(*carriers), key_cmp))
+			continue;
+		flowid_of_entry(e, strings_fd, &f);
 		if (flowid_set_add(out, &f))
-			return -ENOMEM;
+			err = -ENOMEM;
 	}
-	return 0;
+	free(carriers);
+	return err;
 }
 
 int trace_flowids_of_pcap(const char *pcap, const struct trace_hosts *h, const char *dns_cache,
