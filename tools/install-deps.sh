@@ -9,7 +9,7 @@ packages=(
 	libpcap-dev libjson-c-dev libyaml-dev libpng-dev pkg-config
 	# running and testing: attach, namespaces, peers, the tshark oracle
 	xdp-tools iproute2 iputils-ping tshark python3 procps util-linux
-	dnsmasq libcoap3-bin openssl curl dnsutils graphviz
+	dnsmasq libcoap3-bin openssl curl dnsutils graphviz time bc
 )
 
 missing=()
