@@ -39,9 +39,17 @@ static bool same_dns_name(const char *a, const char *b)
 	return la == lb && !strncasecmp(a, b, la);
 }
 
+static bool has_alias(const struct forest *f, const char *addr, const char *name)
+{
+	for (size_t i = 0; f && i < f->n_aliases; i++)
+		if (!strcmp(f->aliases[i].addr, addr) && same_dns_name(f->aliases[i].name, name))
+			return true;
+	return false;
+}
+
 /* Scores: 0 no match; 2 exact; 1 tolerated.  Summed over the fields, so
  * an exact Flow ID always outranks a tolerated one. */
-static int host_score(const char *ours, const char *theirs)
+static int host_score(const struct forest *f, const char *ours, const char *theirs)
 {
 	bool ip_o, ip_t;
 
@@ -49,7 +57,7 @@ static int host_score(const char *ours, const char *theirs)
 		return 2;
 	ip_o = is_ip_literal(ours);
 	ip_t = is_ip_literal(theirs);
-	if (ip_o != ip_t && !flowid_address_is_local(ip_o ? ours : theirs))
+	if (ip_o != ip_t && has_alias(f, ip_o ? ours : theirs, ip_o ? theirs : ours))
 		return 1;	/* an address one side could not name */
 	return 0;
 }
@@ -105,11 +113,11 @@ static int app_score(const struct flowid *o, const struct flowid *t)
 }
 
 /* One orientation: ours' source against `tsrc`. */
-static int oriented_score(const struct flowid *o, const struct flowid *t, bool swapped)
+static int oriented_score(const struct forest *f, const struct flowid *o, const struct flowid *t, bool swapped)
 {
 	const char *tsrc = swapped ? t->dst : t->src, *tdst = swapped ? t->src : t->dst;
 	int tsport = swapped ? t->dport : t->sport, tdport = swapped ? t->sport : t->dport;
-	int hs = host_score(o->src, tsrc), hd = host_score(o->dst, tdst);
+	int hs = host_score(f, o->src, tsrc), hd = host_score(f, o->dst, tdst);
 	int ps = port_score(o->sport, tsport), pd = port_score(o->dport, tdport);
 	int a = app_score(o, t);
 
@@ -120,20 +128,39 @@ static int oriented_score(const struct flowid *o, const struct flowid *t, bool s
 	return hs + hd + ps + pd + a + (swapped ? 0 : 1);
 }
 
-static int match_score(const struct flowid *ours, const struct flowid *theirs)
+static int match_score(const struct forest *f, const struct flowid *ours, const struct flowid *theirs)
 {
 	int a, b;
 
 	if (strcasecmp(ours->proto, theirs->proto))
 		return 0;
-	a = oriented_score(ours, theirs, false);
-	b = oriented_score(ours, theirs, true);
+	a = oriented_score(f, ours, theirs, false);
+	b = oriented_score(f, ours, theirs, true);
 	return a > b ? a : b;
 }
 
-bool forest_flowid_matches(const struct flowid *ours, const struct flowid *theirs)
+bool forest_flowid_matches(const struct forest *f, const struct flowid *ours, const struct flowid *theirs)
 {
-	return match_score(ours, theirs) > 0;
+	return match_score(f, ours, theirs) > 0;
+}
+
+int forest_add_alias(struct forest *f, const char *addr, const char *name)
+{
+	struct forest_alias *v;
+
+	if (!is_ip_literal(addr) || flowid_address_is_local(addr) || is_ip_literal(name) || !name[0] ||
+	    strlen(name) >= sizeof(v->name))
+		return -EINVAL;
+	if (has_alias(f, addr, name))
+		return 0;
+	v = realloc(f->aliases, (f->n_aliases + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	f->aliases = v;
+	v = &f->aliases[f->n_aliases++];
+	snprintf(v->addr, sizeof(v->addr), "%s", addr);
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	return 0;
 }
 
 /* The dataset against itself: policies are bidirectional, so a flow and
@@ -153,8 +180,8 @@ static bool same_policy(const struct flowid *a, const struct flowid *b)
 
 /* The best total score of a perfect pairing of ours[i..n) with the unused
  * theirs, or 0.  Sets are a tree depth long: backtracking is cheap. */
-static int best_pairing(const struct flowid *ours, const struct flowid *theirs, size_t n, size_t i,
-			bool *used)
+static int best_pairing(const struct forest *f, const struct flowid *ours, const struct flowid *theirs,
+			size_t n, size_t i, bool *used)
 {
 	int best = 0;
 
@@ -163,10 +190,10 @@ static int best_pairing(const struct flowid *ours, const struct flowid *theirs, 
 	for (size_t j = 0; j < n; j++) {
 		int s, rest;
 
-		if (used[j] || !(s = match_score(&ours[i], &theirs[j])))
+		if (used[j] || !(s = match_score(f, &ours[i], &theirs[j])))
 			continue;
 		used[j] = true;
-		rest = best_pairing(ours, theirs, n, i + 1, used);
+		rest = best_pairing(f, ours, theirs, n, i + 1, used);
 		used[j] = false;
 		if (rest && s + rest > best)
 			best = s + rest;
@@ -188,7 +215,7 @@ const struct forest_node *forest_find(const struct forest *f, const struct flowi
 
 		if (!node->dir[0] || node->n_blocked != n)
 			continue;
-		s = best_pairing(blocked, node->blocked, n, 0, used);
+		s = best_pairing(f, blocked, node->blocked, n, 0, used);
 		if (s > best_score) {
 			best = node;
 			best_score = s;
@@ -551,8 +578,10 @@ static bool parse_tail(const char *s, struct name_tail *t)
 
 /* Does the directory's Flow ID text name the same flow as the key's, whose
  * hosts are those of its policy?  2: same hosts; 1: an IP where the key
- * has a name; 0: no.  The directory may add ports the key lacks. */
-static int name_matches(const char *dmid, const char *kmid, const struct flowid *own)
+ * has a name (the IP in alias_ip, the name in *alias_name); 0: no.  The
+ * directory may add ports the key lacks. */
+static int name_matches(const char *dmid, const char *kmid, const struct flowid *own, char alias_ip[64],
+			const char **alias_name)
 {
 	size_t ls = strlen(own->src), ld = strlen(own->dst);
 	const char *dt = NULL, *kt;
@@ -574,6 +603,7 @@ static int name_matches(const char *dmid, const char *kmid, const struct flowid 
 			memcpy(ip, rest, n);
 			ip[n] = 0;
 			dt = is_ip_literal(ip) && !flowid_address_is_local(ip) ? rest + n + 1 : NULL;
+			*alias_name = own->dst;
 			score = 1;
 		}
 	}
@@ -584,6 +614,7 @@ static int name_matches(const char *dmid, const char *kmid, const struct flowid 
 			memcpy(ip, dmid, n);
 			ip[n] = 0;
 			dt = is_ip_literal(ip) && !flowid_address_is_local(ip) ? dmid + n + 1 + ld + 1 : NULL;
+			*alias_name = own->src;
 			score = 1;
 		}
 	}
@@ -599,6 +630,8 @@ static int name_matches(const char *dmid, const char *kmid, const struct flowid 
 		if (!found)
 			return 0;
 	}
+	if (score == 1)
+		snprintf(alias_ip, 64, "%s", ip);
 	return score;
 }
 
@@ -646,8 +679,9 @@ static bool is_dir(const char *parent, const char *name)
 static int fuzzy_node(const struct forest *f, int depth, long long ts, const char *dmid, const bool *exact,
 		      bool among)
 {
-	char kmid[sizeof(f->v[0].key)];
+	char kmid[sizeof(f->v[0].key)], ip[64];
 	int kdepth, found = -1, best = 0, ties = 0;
+	const char *name;
 	long long kts;
 
 	for (size_t i = 1; i < f->n; i++) {
@@ -656,7 +690,7 @@ static int fuzzy_node(const struct forest *f, int depth, long long ts, const cha
 		if (exact[i] != among || f->v[i].depth != depth ||
 		    !parse_node_name(f->v[i].key, &kdepth, kmid, sizeof(kmid), &kts) || kts != ts)
 			continue;
-		s = name_matches(dmid, kmid, &f->v[i].blocked[f->v[i].n_blocked - 1]);
+		s = name_matches(dmid, kmid, &f->v[i].blocked[f->v[i].n_blocked - 1], ip, &name);
 		if (s > best) {
 			best = s;
 			found = (int)i;
@@ -685,6 +719,22 @@ static int node_of_dir(const struct forest *f, const char *name, const bool *exa
 		return -1;
 	k = fuzzy_node(f, depth, ts, dmid, exact, false);
 	return k == -1 ? fuzzy_node(f, depth, ts, dmid, exact, true) : k;
+}
+
+/* A directory that gives an address where its key has a name says what
+ * the authors' resolver knew: keep it for forest_flowid_matches. */
+static int learn_alias(struct forest *f, const char *dir, const struct forest_node *node)
+{
+	char dmid[PATH_MAX], kmid[sizeof(node->key)], ip[64];
+	const char *name = NULL;
+	long long ts;
+	int depth;
+
+	if (!parse_node_name(dir, &depth, dmid, sizeof(dmid), &ts) ||
+	    !parse_node_name(node->key, &depth, kmid, sizeof(kmid), &ts) ||
+	    name_matches(dmid, kmid, &node->blocked[node->n_blocked - 1], ip, &name) != 1)
+		return 0;
+	return forest_add_alias(f, ip, name) == -ENOMEM ? -ENOMEM : 0;
 }
 
 static int add_unmatched(struct forest *f, const char *name)
@@ -743,7 +793,7 @@ static int map_dirs(struct forest *f, const char *tree_path)
 				    sizeof(f->v[k].dir))
 					err = -ENAMETOOLONG;
 				else
-					err = list_traces(&f->v[k]);
+					err = list_traces(&f->v[k]) ?: learn_alias(f, d, &f->v[k]);
 				if (err)
 					pr_warn("%s/traces: %s", f->v[k].dir, strerror(-err));
 			} else if (!parse_node_name(d, &depth, mid, sizeof(mid), &ts)) {
@@ -817,6 +867,7 @@ void forest_close(struct forest *f)
 	for (size_t i = 0; i < f->n_unmatched; i++)
 		free(f->unmatched[i]);
 	free(f->unmatched);
+	free(f->aliases);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -32,6 +32,13 @@ struct forest_node {
 	bool last;			/* tree.json "last": the last node the authors processed */
 };
 
+/* An address the dataset's authors knew by a name (their gateway's
+ * resolver cache), or one the caller learnt (DNS answers, TLS SNI). */
+struct forest_alias {
+	char addr[64];
+	char name[IOTPROF_NAME_MAX];
+};
+
 struct forest {
 	struct forest_node *v;		/* depth-first order, v[0] is the root */
 	size_t n;
@@ -42,6 +49,11 @@ struct forest {
 	 * warned about when opening; none can be found by forest_find. */
 	char **unmatched;
 	size_t n_unmatched;
+	/* Address = name, as forest_flowid_matches needs them: from every
+	 * directory that gives an address where its key has a name, and from
+	 * forest_add_alias. */
+	struct forest_alias *aliases;
+	size_t n_aliases;
 };
 
 /* Reads EVENT/tree.json, converts every node's policies to Flow IDs ("self"
@@ -70,11 +82,14 @@ bool forest_is_event_dir(const char *dir);
  *  - direction: either orientation (every dataset policy is bidirectional,
  *    and its own matcher ignores direction; a capture that starts inside a
  *    connection makes the initiator whichever side spoke first);
- *  - hosts: a non-local IP on one side matches a name on the other, the
- *    other endpoint being equal (the authors named addresses from the
- *    gateway's resolver cache, which the captures do not hold: 54.228.171.232
- *    is euw1-device-cloudgateway.iot.i.tplinknbu.com in TapoLight/toggle,
- *    though no DNS answer in its pcaps says so);
+ *  - hosts: an address on one side matches a name on the other when f
+ *    holds that alias, the other endpoint being equal.  The authors named
+ *    addresses from their gateway's resolver cache, which the captures do
+ *    not hold: 54.228.171.232 is euw1-device-cloudgateway.iot.i.tplinknbu.com
+ *    in TapoLight/toggle (its directory name says so), though no DNS answer
+ *    in its pcaps does.  Without evidence an address is not a name: in
+ *    TpLinkPlug/toggle 79.125.56.92:443 would otherwise pass for
+ *    use1-api.tplinkra.com:443, which the captures resolve to others;
  *  - ports: a wildcard on either side matches a fixed port (the two port
  *    rules differ: a persistent connection keeps its ephemeral port in every
  *    trace, which ours keeps and theirs does not, and the reverse);
@@ -82,7 +97,12 @@ bool forest_is_event_dir(const char *dir);
  *  - DNS name and type, protocol and method: case-insensitive, types by
  *    number ("A" == "TYPE1").
  * forest_find prefers exact matches over tolerant ones. */
-bool forest_flowid_matches(const struct flowid *ours, const struct flowid *theirs);
+bool forest_flowid_matches(const struct forest *f, const struct flowid *ours, const struct flowid *theirs);
+
+/* Lets addr (a public IP) match name from now on: the replay adds what the
+ * captures it ran resolved (DNS answers, TLS SNI).  -EINVAL for a local
+ * or malformed address, or a name that is an address. */
+int forest_add_alias(struct forest *f, const char *addr, const char *name);
 
 /* A dataset policy {"protocols":{"ipv4":{src,dst},"tcp"|"udp":{src-port,
  * dst-port},"dns"|"http"|"coap":{...}},"bidirectional":...} as a Flow ID.
