@@ -244,7 +244,12 @@ static __always_inline __u32 scratch_load_payload(const struct pkt *p, const str
 	n = end - m->payload_off;
 	if (n > IOTPROF_APP_SCAN_MAX)
 		n = IOTPROF_APP_SCAN_MAX;
-	if (n < 1)
+	/* Kernels before 6.2 do not learn n >= 1 from the "n != 0" clang
+	 * makes of "n < 1", and refuse the load_bytes below as a possibly
+	 * empty access; a signed test the compiler cannot fold keeps the
+	 * bound they understand. */
+	asm volatile("" : "+r"(n));
+	if ((int)n < 1)
 		return 0;
 	if (p->xdp)
 		err = bpf_xdp_load_bytes(p->ctx, m->payload_off, s->buf, n);

@@ -114,6 +114,29 @@ flow_account(const struct pkt_meta *m, struct app_scratch *app, __u32 epoch, __u
 		f->tcp_flags[0] = f->tcp_flags[1] = 0;
 		flow_take_names(f, &k);
 	}
+	/* The handshake names the initiator better than the first packet: a
+	 * record may begin mid-connection (iotprof or a capture started late)
+	 * or be an earlier connection's on a reused port pair.  The SYN's
+	 * sender (the SYN-ACK's receiver) is the client; the flag tells user
+	 * space the orientation is known, not guessed. */
+	if (m->proto == PROTO_TCP && (m->tcp_flags & TCP_HDR_SYN)) {
+		__u8 client = m->tcp_flags & TCP_HDR_ACK ? sender ^ 1 : sender;
+
+		if (client != f->initiator) {
+			__u64 p = f->packets[0], b = f->bytes[0];
+			__u8 t = f->tcp_flags[0];
+
+			f->packets[0] = f->packets[1];
+			f->packets[1] = p;
+			f->bytes[0] = f->bytes[1];
+			f->bytes[1] = b;
+			f->tcp_flags[0] = f->tcp_flags[1];
+			f->tcp_flags[1] = t;
+			f->initiator = client;
+			flow_take_names(f, &k);
+		}
+		flow_flags |= IOTPROF_FLOW_F_HANDSHAKE;
+	}
 	dir = sender == f->initiator ? IOTPROF_DIR_FWD : IOTPROF_DIR_REV;
 	if (app) {
 		app_merge(f, &app->app);

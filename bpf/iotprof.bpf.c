@@ -27,6 +27,7 @@
 #include "app.h"
 #include "flow.h"
 #include "deny.h"
+#include "events.h"
 
 struct offline_input offline_input;
 
@@ -120,6 +121,7 @@ static __always_inline bool handle_packet(const struct pkt *p, __u8 flow_flags)
 				dns_record_more_questions();
 			}
 		}
+		events_emit(cfg, m, p->len, now);
 	}
 
 	if (!cfg->deny_masks || !deny_match(m, cfg, app, f, p->len))

@@ -76,6 +76,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } name_strings SEC(".maps");
 
+/* Per-packet records of the devices watched for event fingerprinting
+ * (struct iotprof_event; bpf/events.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, IOTPROF_EVENTS_RING_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} events SEC(".maps");
+
 /* A flow record is larger than the BPF stack: new records are built here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

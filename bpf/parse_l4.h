@@ -12,6 +12,9 @@
 #include "meta.h"
 
 /* The 20-byte TCP header without bitfields: flags are byte 13. */
+#define TCP_HDR_SYN 0x02
+#define TCP_HDR_ACK 0x10
+
 struct tcp_fixed {
 	__be16 source;
 	__be16 dest;

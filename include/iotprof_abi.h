@@ -32,6 +32,7 @@
 #define IOTPROF_MAP_DENY_RULES "deny_rules"
 #define IOTPROF_MAP_DENY_LEASES "deny_leases"
 #define IOTPROF_MAP_NAME_STRINGS "name_strings"
+#define IOTPROF_MAP_EVENTS  "events"	/* ring buffer of struct iotprof_event */
 
 /* ---- sizes ------------------------------------------------------------ */
 
@@ -44,6 +45,7 @@
 #define IOTPROF_NAME_ENTRIES    16384	/* addresses with a known host name */
 #define IOTPROF_DENY_MASKS_MAX  16	/* distinct rule shapes; a packet costs one lookup each */
 #define IOTPROF_DENY_ENTRIES    262144	/* rule entries (each rule is two: both directions) */
+#define IOTPROF_EVENTS_RING_BYTES (1u << 20)	/* packet-record ring buffer: ~21,000 records */
 
 /* Parser bounds: loops in bpf/ never run longer than these. */
 #define IOTPROF_VLAN_MAX_DEPTH     2	/* 802.1ad outer + 802.1Q inner */
@@ -155,6 +157,7 @@ struct iotprof_app {
 
 #define IOTPROF_FLOW_F_FRAGMENTS  0x01	/* IP fragments were counted here */
 #define IOTPROF_FLOW_F_LOCAL_OUT  0x02	/* seen at TC egress (gateway-originated) */
+#define IOTPROF_FLOW_F_HANDSHAKE  0x04	/* TCP: the initiator comes from a SYN or SYN-ACK */
 
 struct iotprof_flow {
 	__u64 first_ns;		/* first packet of this epoch (CLOCK_MONOTONIC live, capture time offline) */
@@ -316,9 +319,38 @@ struct iotprof_watch_key {
 	__u8 addr[16];		/* IPv4 in the first 4 bytes, MAC in the first 6 */
 };
 
+#define IOTPROF_WATCH_F_EVENTS 0x1	/* one ring-buffer record per packet (job 2) */
+
 struct iotprof_watch {
 	__u32 device;		/* device index, for the user's reference */
-	__u32 flags;		/* reserved */
+	__u32 flags;		/* IOTPROF_WATCH_F_* */
+};
+
+/* ---- per-packet records for event fingerprinting (ring buffer "events") */
+
+/*
+ * One record per packet of a watched device whose watch entry has
+ * IOTPROF_WATCH_F_EVENTS (and only while IOTPROF_CFG_EVENTS is set, so
+ * other traffic pays one flag test).  A packet between two such devices
+ * is one record, for its source.  Records the ring buffer cannot take are
+ * counted in IOTPROF_STAT_EVENTS_LOST.
+ */
+enum iotprof_event_dir {
+	IOTPROF_EVENT_OUT = 0,	/* device -> peer */
+	IOTPROF_EVENT_IN  = 1,	/* peer -> device */
+};
+
+struct iotprof_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() live, capture time (Unix ns) offline */
+	__u8  peer[16];		/* the other end's IP address */
+	__u32 device;		/* struct iotprof_watch.device of the device's entry */
+	__u32 wire_len;		/* frame length on the wire */
+	__u16 device_port;	/* 0 when the protocol has none or a later fragment */
+	__u16 peer_port;
+	__u8  dir;		/* enum iotprof_event_dir */
+	__u8  family;		/* 4 or 6 */
+	__u8  proto;		/* IP protocol */
+	__u8  pad;
 };
 
 /* ---- settings (array map "settings", one entry) ----------------------------- */
@@ -328,6 +360,7 @@ struct iotprof_watch {
 #define IOTPROF_CFG_DENY_NAMES 0x04	/* a deny mask matches host names */
 #define IOTPROF_CFG_DENY_APP   0x08	/* a deny mask matches application data */
 #define IOTPROF_CFG_DENY_SUFFIX 0x10	/* a deny mask matches DNS name suffixes */
+#define IOTPROF_CFG_EVENTS     0x20	/* a watch entry has IOTPROF_WATCH_F_EVENTS */
 
 struct iotprof_config {
 	__u32 epoch;
@@ -359,6 +392,7 @@ enum iotprof_stat {
 	IOTPROF_STAT_NAMES_LEARNED,	/* address -> name links written */
 	IOTPROF_STAT_DENIED,		/* packets dropped by a deny rule */
 	IOTPROF_STAT_DENY_EXPIRED,	/* matches of rules whose lease ran out: passed */
+	IOTPROF_STAT_EVENTS_LOST,	/* packet records the events ring buffer could not take */
 	IOTPROF_STAT__MAX,
 };
 
@@ -366,7 +400,7 @@ enum iotprof_stat {
 	"packets", "recorded", "not_watched", "non_ip", "truncated", \
 	"malformed", "fragments", "frag_orphan", "flows_created", \
 	"flow_errors", "forwarded_egress_skipped", "app_parsed", "app_rejected", \
-	"app_truncated", "names_learned", "denied", "deny_expired" }
+	"app_truncated", "names_learned", "denied", "deny_expired", "events_lost" }
 
 /* ---- interfaces the loader attached to (hash, key = ifindex) ---------- */
 

@@ -363,6 +363,18 @@ int main(void)
 		printf("SKIP: deny: needs root for BPF_PROG_TEST_RUN\n");
 		return 0;
 	}
+	{
+		/* A kernel that refuses the programs is one failure with its
+		 * reason, not a crash in every case. */
+		struct offline_opts o = {};
+		struct offline_run *probe = offline_open(&o);
+
+		if (!probe) {
+			printf("FAIL: deny: the BPF programs did not load (see the verifier's message above)\n");
+			return 1;
+		}
+		offline_close(probe);
+	}
 	log_quiet = true;
 	log_hook_libraries();
 	RUN(test_spec_refusals);

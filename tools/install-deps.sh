@@ -10,6 +10,8 @@ packages=(
 	# running and testing: attach, namespaces, peers, the tshark oracle
 	xdp-tools iproute2 iputils-ping tshark python3 procps util-linux
 	dnsmasq libcoap3-bin openssl curl dnsutils graphviz time bc
+	# the VM selftests (issue 8)
+	qemu-system-x86 busybox-static
 )
 
 missing=()

@@ -57,24 +57,48 @@ static void host_of(const __u8 *addr, __u8 family, __u32 name_id, int strings_fd
 	}
 }
 
+#define TCP_SYN 0x02
+
+/* Who opened the flow: the kernel's answer when a handshake showed it.  A
+ * TCP record without one began mid-connection (the capture or iotprof
+ * started late), where the first packet seen may be the server's: the
+ * lower port is then the server's, as service ports are. */
+static bool initiator_is_lo(const struct flow_entry *e, bool *flipped)
+{
+	bool lo = e->val.initiator == IOTPROF_SIDE_LO;
+
+	*flipped = false;
+	if (e->key.proto == 6 && !(e->val.flags & IOTPROF_FLOW_F_HANDSHAKE) &&
+	    e->key.port_lo != e->key.port_hi && lo != (e->key.port_hi < e->key.port_lo)) {
+		lo = !lo;
+		*flipped = true;
+	}
+	return lo;
+}
+
 static void flowid_of_entry(const struct flow_entry *e, int strings_fd, struct flowid *f)
 {
 	static const char *const coap_types[] = { "CON", "NON", "ACK", "RST" };
-	bool fwd = e->val.initiator == IOTPROF_SIDE_LO;
+	bool flipped, fwd = initiator_is_lo(e, &flipped);
 	const struct iotprof_app *a = &e->val.app;
 	char pbuf[8], tbuf[12];
 
 	memset(f, 0, sizeof(*f));
 	f->sport = f->dport = FLOWID_PORT_ANY;
-	host_of(fwd ? e->key.addr_lo : e->key.addr_hi, e->key.family, e->val.name_id[0], strings_fd,
+	host_of(fwd ? e->key.addr_lo : e->key.addr_hi, e->key.family, e->val.name_id[flipped], strings_fd,
 		f->src, sizeof(f->src));
-	host_of(fwd ? e->key.addr_hi : e->key.addr_lo, e->key.family, e->val.name_id[1], strings_fd,
+	host_of(fwd ? e->key.addr_hi : e->key.addr_lo, e->key.family, e->val.name_id[!flipped], strings_fd,
 		f->dst, sizeof(f->dst));
 	snprintf(f->proto, sizeof(f->proto), "%s", proto_name(e->key.proto, pbuf));
 	if (e->key.proto == 6 || e->key.proto == 17) {
 		f->sport = fwd ? e->key.port_lo : e->key.port_hi;
 		f->dport = fwd ? e->key.port_hi : e->key.port_lo;
 	}
+	/* A connection that was open before the trace began shows its client
+	 * port in every trace because it is one connection, not because the
+	 * port is fixed: it is no evidence for the port rule. */
+	if (e->key.proto == 6 && !((e->val.tcp_flags[0] | e->val.tcp_flags[1]) & TCP_SYN))
+		f->sport = FLOWID_PORT_ANY;
 	switch (a->kind) {
 	case IOTPROF_APP_DNS:
 		f->app_kind = a->kind;
@@ -191,7 +215,7 @@ static struct json_object *pair(__u64 a, __u64 b)
 static struct json_object *record_json(const struct flow_entry *e, int strings_fd)
 {
 	struct json_object *o = json_object_new_object();
-	bool fwd = e->val.initiator == IOTPROF_SIDE_LO;
+	bool flipped, fwd = initiator_is_lo(e, &flipped);
 	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
 	struct flowid f;
 
@@ -202,8 +226,8 @@ static struct json_object *record_json(const struct flow_entry *e, int strings_f
 	json_object_object_add(o, "addrs", json_object_new_array_ext(2));
 	json_object_array_add(json_object_object_get(o, "addrs"), json_object_new_string(a));
 	json_object_array_add(json_object_object_get(o, "addrs"), json_object_new_string(b));
-	json_object_object_add(o, "packets", pair(e->val.packets[0], e->val.packets[1]));
-	json_object_object_add(o, "bytes", pair(e->val.bytes[0], e->val.bytes[1]));
+	json_object_object_add(o, "packets", pair(e->val.packets[flipped], e->val.packets[!flipped]));
+	json_object_object_add(o, "bytes", pair(e->val.bytes[flipped], e->val.bytes[!flipped]));
 	json_object_object_add(o, "blocked", json_object_new_int64((int64_t)e->val.blocked));
 	json_object_object_add(o, "first_ns", json_object_new_int64((int64_t)e->val.first_ns));
 	json_object_object_add(o, "last_ns", json_object_new_int64((int64_t)e->val.last_ns));
