@@ -112,8 +112,11 @@ flow_account(const struct pkt_meta *m, struct app_scratch *app, __u32 epoch, __u
 		f->bytes[0] = f->bytes[1] = 0;
 		f->blocked = 0;
 		f->tcp_flags[0] = f->tcp_flags[1] = 0;
+		f->flags &= ~IOTPROF_FLOW_F_PAYLOAD;
 		flow_take_names(f, &k);
 	}
+	if (m->l3_end > m->payload_off)
+		flow_flags |= IOTPROF_FLOW_F_PAYLOAD;
 	/* The handshake names the initiator better than the first packet: a
 	 * record may begin mid-connection (iotprof or a capture started late)
 	 * or be an earlier connection's on a reused port pair.  The SYN's

@@ -158,6 +158,7 @@ struct iotprof_app {
 #define IOTPROF_FLOW_F_FRAGMENTS  0x01	/* IP fragments were counted here */
 #define IOTPROF_FLOW_F_LOCAL_OUT  0x02	/* seen at TC egress (gateway-originated) */
 #define IOTPROF_FLOW_F_HANDSHAKE  0x04	/* TCP: the initiator comes from a SYN or SYN-ACK */
+#define IOTPROF_FLOW_F_PAYLOAD    0x08	/* a packet of this epoch carried data past its L4 header */
 
 struct iotprof_flow {
 	__u64 first_ns;		/* first packet of this epoch (CLOCK_MONOTONIC live, capture time offline) */

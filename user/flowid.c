@@ -15,6 +15,7 @@ int well_known_load(const char *path, struct well_known *wk)
 	FILE *f = fopen(path, "r");
 
 	wk->n = 0;
+	wk->eph_lo = wk->eph_hi = 0;
 	if (!f) {
 		pr_warn("%s: %s", path, strerror(errno));
 		return -errno;
@@ -28,6 +29,14 @@ int well_known_load(const char *path, struct well_known *wk)
 			*hash = 0;
 		if (strspn(line, " \t\r\n") == strlen(line))
 			continue;
+		if (sscanf(line, " ephemeral %d-%d", &wk->eph_lo, &wk->eph_hi) == 2) {
+			if (wk->eph_lo < 1 || wk->eph_hi > 65535 || wk->eph_lo > wk->eph_hi) {
+				pr_warn("%s:%u: the ephemeral range must be LOW-HIGH within 1-65535", path, lineno);
+				fclose(f);
+				return -EINVAL;
+			}
+			continue;
+		}
 		if ((sscanf(line, " %d/%7[a-z]", &port, proto) < 1) || port < 0 || port > 65535 ||
 		    wk->n == sizeof(wk->v) / sizeof(wk->v[0])) {
 			pr_warn("%s:%u: not a port or port/protocol", path, lineno);
@@ -227,6 +236,14 @@ static bool port_in_all(const struct flowid_set *traces, const struct trace_port
 	return true;
 }
 
+/* The initiator's port in the ephemeral range names a socket, not a
+ * service: a socket kept open through every trace repeats its port by
+ * construction, which is no evidence that the port is fixed. */
+static bool initiator_ephemeral(const struct well_known *wk, int port)
+{
+	return wk && wk->eph_hi && port >= wk->eph_lo && port <= wk->eph_hi;
+}
+
 static int generalised(const struct flowid_set *traces, const struct trace_ports *tp, size_t n,
 		       const struct well_known *wk, const struct flowid_set *in, struct flowid_set *out)
 {
@@ -234,7 +251,7 @@ static int generalised(const struct flowid_set *traces, const struct trace_ports
 		struct flowid f = in->v[i];
 
 		if (f.sport != FLOWID_PORT_ANY && !well_known_has(wk, f.proto, f.sport) &&
-		    !port_in_all(traces, tp, n, &in->v[i], true))
+		    (initiator_ephemeral(wk, f.sport) || !port_in_all(traces, tp, n, &in->v[i], true)))
 			f.sport = FLOWID_PORT_ANY;
 		if (f.dport != FLOWID_PORT_ANY && !well_known_has(wk, f.proto, f.dport) &&
 		    !port_in_all(traces, tp, n, &in->v[i], false))

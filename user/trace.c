@@ -165,6 +165,11 @@ int trace_flowids(const struct flow_table *t, int strings_fd, const struct trace
 
 		if (!concerns(h, e))
 			continue;
+		/* A TCP connection that carried no data in the trace (attempts that
+		 * were never answered, a handshake alone, keep-alives) exchanged
+		 * nothing the event could have needed: no Flow ID. */
+		if (e->key.proto == 6 && !(e->val.flags & IOTPROF_FLOW_F_PAYLOAD))
+			continue;
 		if (!e->key.app_id && e->val.app.kind == IOTPROF_APP_NONE && n_carriers &&
 		    bsearch(&e->key, carriers, n_carriers, sizeof(*carriers), key_cmp))
 			continue;
