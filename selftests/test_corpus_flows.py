@@ -39,7 +39,7 @@ FIELDS = """frame.number frame.cap_len frame.protocols ip.src ip.dst ip.proto ip
     ipv6.hopopts.nxt ipv6.hopopts.len_oct ipv6.routing.nxt ipv6.routing.len_oct
     ipv6.dstopts.nxt ipv6.dstopts.len_oct ipv6.fraghdr.nxt ipv6.fraghdr.offset
     ipv6.fraghdr.more ipv6.fraghdr.ident ah.next_header ah.length tcp.srcport
-    tcp.dstport tcp.hdr_len udp.srcport udp.dstport""".split()
+    tcp.dstport tcp.hdr_len tcp.flags udp.srcport udp.dstport""".split()
 
 # The engine's bounds (include/iotprof_abi.h, bpf/parse_*.h).
 VLAN_MAX_DEPTH = 2
@@ -202,14 +202,14 @@ def tshark_flows(path):
         try:
             pkt = outer_packet(f)
             if pkt:
-                frames.append((f.field("frame.number"), pkt))
+                frames.append((f.field("frame.number"), pkt, f.field("tcp.flags") or 0))
         except Excluded as e:
             excluded[str(e)].append(f.field("frame.number"))
     # A later fragment belongs to the flow of its datagram's first fragment,
     # wherever that lies in the capture.
-    first_frags = {p[5]: (p[3], p[4]) for _, p in frames if p[6]}
+    first_frags = {p[5]: (p[3], p[4]) for _, p, _ in frames if p[6]}
     flows = {}
-    for num, (fam, src, dst, proto, ports, fkey, _) in frames:
+    for num, (fam, src, dst, proto, ports, fkey, _), tcp_flags in frames:
         if ports is None:
             if fkey not in first_frags:
                 excluded["later fragment whose first fragment is not in the capture"].append(num)
@@ -218,6 +218,11 @@ def tshark_flows(path):
         key = flow_key(PROTO_NAMES.get(proto, str(proto)), fam, (src, ports[0]), (dst, ports[1]))
         flow = flows.setdefault(key, {"frames": [], "initiator": endpoint(src, ports[0])})
         flow["frames"].append(num)
+        # TCP: the handshake names the client, as in the engine (the last
+        # one seen, when a port pair is reused); the first packet otherwise.
+        if proto == 6 and tcp_flags & 0x02:
+            client = (src, ports[0]) if not tcp_flags & 0x10 else (dst, ports[1])
+            flow["initiator"] = endpoint(*client)
     return flows, excluded, err
 
 

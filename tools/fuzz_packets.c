@@ -71,7 +71,8 @@ static bool record_ok(const struct flow_entry *e, char *why)
 		BAD("IPv4 address with bytes past the fourth");
 	if (!tcp && !udp && (k->port_lo || k->port_hi))
 		BAD("ports on protocol %u", k->proto);
-	if (k->pad || v->initiator > 1 || v->flags & ~(IOTPROF_FLOW_F_FRAGMENTS | IOTPROF_FLOW_F_LOCAL_OUT))
+	if (k->pad || v->initiator > 1 || v->flags & ~(IOTPROF_FLOW_F_FRAGMENTS | IOTPROF_FLOW_F_LOCAL_OUT |
+							   IOTPROF_FLOW_F_HANDSHAKE | IOTPROF_FLOW_F_PAYLOAD))
 		BAD("key pad %u, initiator %u, flow flags 0x%x", k->pad, v->initiator, v->flags);
 	/* Only a DNS message's further questions are recorded without a
 	 * packet (it counts to the first question's record). */
