@@ -39,6 +39,10 @@ int progs_check_kernel(void)
 		pr_warn("kernel lacks BPF_MAP_TYPE_LRU_HASH");
 		missing++;
 	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		pr_warn("kernel lacks BPF_MAP_TYPE_RINGBUF (Linux 5.8), the per-packet records of job 2");
+		missing++;
+	}
 	for (size_t i = 0; i < sizeof(helpers_needed) / sizeof(helpers_needed[0]); i++) {
 		const struct helper_need *h = &helpers_needed[i];
 

@@ -165,10 +165,12 @@ int trace_flowids(const struct flow_table *t, int strings_fd, const struct trace
 
 		if (!concerns(h, e))
 			continue;
-		/* A TCP connection that carried no data in the trace (attempts that
-		 * were never answered, a handshake alone, keep-alives) exchanged
-		 * nothing the event could have needed: no Flow ID. */
-		if (e->key.proto == 6 && !(e->val.flags & IOTPROF_FLOW_F_PAYLOAD))
+		/* A TCP connection attempt nobody answered (SYNs alone, as a
+		 * firewall's drop leaves them) exchanged nothing: no Flow ID.  An
+		 * answered one counts even without payload, since captures are
+		 * often anonymised by cutting payloads off. */
+		if (e->key.proto == 6 && !(e->val.flags & IOTPROF_FLOW_F_PAYLOAD) &&
+		    (!e->val.packets[0] || !e->val.packets[1]))
 			continue;
 		if (!e->key.app_id && e->val.app.kind == IOTPROF_APP_NONE && n_carriers &&
 		    bsearch(&e->key, carriers, n_carriers, sizeof(*carriers), key_cmp))
