@@ -142,6 +142,16 @@ int offline_deny_leases_fd(const struct offline_run *r)
 	return bpf_map__fd(r->skel->maps.deny_leases);
 }
 
+int offline_watch_fd(const struct offline_run *r)
+{
+	return bpf_map__fd(r->skel->maps.watch);
+}
+
+int offline_events_fd(const struct offline_run *r)
+{
+	return bpf_map__fd(r->skel->maps.events);
+}
+
 int offline_prog_fd(const struct offline_run *r)
 {
 	return r->prog_fd;

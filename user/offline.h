@@ -41,6 +41,10 @@ __u32 offline_last_verdict(const struct offline_run *r);
 int offline_deny_masks_fd(const struct offline_run *r);
 int offline_deny_rules_fd(const struct offline_run *r);
 int offline_deny_leases_fd(const struct offline_run *r);
+/* The watch map and the "events" ring buffer (event fingerprinting: set
+ * IOTPROF_WATCH_F_EVENTS on watch entries, consume after each frame). */
+int offline_watch_fd(const struct offline_run *r);
+int offline_events_fd(const struct offline_run *r);
 
 void offline_close(struct offline_run *r);
 
