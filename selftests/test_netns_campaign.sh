@@ -115,6 +115,8 @@ pause: [0.1s, 0.2s]
 pin-dir: $PIN
 lease: 60s
 seed: 7
+interfaces: [veth-d]
+save-pcap: true
 EOF
 
 expect_results() {	# DIR LABEL
@@ -154,6 +156,11 @@ if in_d "$CLI" --pin-dir "$PIN" run "$work/experiment.yaml" --out "$out" >"$work
 		fail "progress lines" "$(tail -3 "$work/run.err" | oneline)"
 	why=$(expect_results "$out") && pass "tree: primary first-level, backup hidden, both blocked fails" ||
 		fail "tree" "$why"
+	# (The blocked request itself is dropped at TC egress, before packet
+	# sockets see outgoing packets: the capture shows the fallback.)
+	n=$(tshark -r "$out/nodes/001/trace-01.pcapng" -Y "ip.dst == $BACKUP && http.request" 2>/dev/null | wc -l)
+	[ "$n" -ge 1 ] && pass "save-pcap: node 1's capture holds the fallback request" ||
+		fail "save-pcap" "$(ls "$out/nodes/001" | oneline)"
 	[ -s "$out/nodes/001/trace-01.json.gz" ] && pass "snapshots written" ||
 		fail "snapshots written" "$(ls -R "$out" | oneline)"
 	zcat "$out/nodes/001/trace-01.json.gz" | python3 -c '

@@ -8,11 +8,13 @@
  * records, the verification.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 #include "campaign.h"
@@ -105,6 +107,61 @@ static int live_begin(struct campaign *c, const struct flowid *blocked, size_t n
 	return 0;
 }
 
+/* save-pcap: dumpcap on the experiment's interfaces for the capture time,
+ * filtered to the trace's hosts, writing beside the snapshot.  A capture
+ * is a record for people; the Flow IDs come from the maps. */
+static pid_t pcap_start(const struct experiment *e, const char *snapshot)
+{
+	char path[PATH_MAX + 16], filter[1024] = "";
+	char *argv[8 + 2 * EXP_IFACES_MAX];
+	int n = 0, len = 0;
+	pid_t pid;
+
+	if (!e->save_pcap || !e->n_interfaces)
+		return 0;
+	snprintf(path, sizeof(path), "%.*s.pcapng", (int)(strlen(snapshot) - strlen(".json.gz")), snapshot);
+	for (int i = 0; i < e->n_device_addrs; i++)
+		len += snprintf(filter + len, sizeof(filter) - len, "%shost %s", i ? " or " : "", e->device_addrs[i]);
+	if (e->phone[0])
+		snprintf(filter + len, sizeof(filter) - len, " or host %s", e->phone);
+	argv[n++] = "dumpcap";
+	argv[n++] = "-q";
+	for (int i = 0; i < e->n_interfaces; i++) {
+		argv[n++] = "-i";
+		argv[n++] = (char *)e->interfaces[i];
+	}
+	argv[n++] = "-f";
+	argv[n++] = filter;
+	argv[n++] = "-w";
+	argv[n++] = path;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		execvp("dumpcap", argv);
+		_exit(127);
+	}
+	if (pid < 0)
+		pr_warn("save-pcap: cannot start dumpcap: %s", strerror(errno));
+	return pid > 0 ? pid : 0;
+}
+
+static void pcap_stop(pid_t pid)
+{
+	int status;
+
+	if (!pid)
+		return;
+	kill(pid, SIGTERM);	/* dumpcap flushes and closes its file */
+	for (int i = 0; i < 50 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(100 * 1000);
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		pr_warn("save-pcap: dumpcap is not installed (Debian package wireshark-common)");
+}
+
 static int next_epoch(struct live *l, __u32 *epoch)
 {
 	struct iotprof_config cfg;
@@ -124,6 +181,7 @@ static int live_iteration(struct campaign *c, int k, const char *snapshot, struc
 	struct live *l = L(c);
 	struct flow_table t = {};
 	char why[512] = "";
+	pid_t capture;
 	double t0;
 	int err;
 
@@ -133,12 +191,16 @@ static int live_iteration(struct campaign *c, int k, const char *snapshot, struc
 		pr_warn("cannot start a new epoch: %s", strerror(-err));
 		return err;
 	}
+	capture = pcap_start(e, snapshot);
 	t0 = mono_s();
 	err = interaction_run(&e->interaction, why, sizeof(why));
 	if (err)	/* the device may still act; the verification decides */
 		pr_warn("iteration %d: the interaction failed: %s", k, why[0] ? why : strerror(-err));
-	if (!campaign_sleep(c, e->capture_s - (mono_s() - t0)))
+	if (!campaign_sleep(c, e->capture_s - (mono_s() - t0))) {
+		pcap_stop(capture);
 		return -EINTR;
+	}
+	pcap_stop(capture);
 	err = flows_read_map(l->flows_fd, &t);
 	if (err) {
 		pr_warn("reading the flow table failed: %s", strerror(-err));
