@@ -142,11 +142,14 @@ struct coap_token_key {
 	__u8  pad[2];
 };
 
+/* Pinned like the flow table: a response that enters on another interface
+ * than its request must still find it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct coap_token_key);
 	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } coap_tokens SEC(".maps");
 
 /* The record key's app_id for this packet's exchange. */

@@ -6,10 +6,10 @@ set -euo pipefail
 packages=(
 	# build
 	make gcc clang llvm libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
-	libpcap-dev libjson-c-dev libyaml-dev libpng-dev pkg-config
+	libpcap-dev libjson-c-dev libyaml-dev libpng-dev libssl-dev pkg-config
 	# running and testing: attach, namespaces, peers, the tshark oracle
 	xdp-tools iproute2 iputils-ping tshark python3 procps util-linux
-	dnsmasq libcoap3-bin openssl curl dnsutils graphviz time bc
+	dnsmasq-base libcoap3-bin openssl curl dnsutils graphviz time bc
 	# the VM selftests (issue 8)
 	qemu-system-x86 busybox-static
 )

@@ -41,15 +41,42 @@ static bool concerns(const struct trace_hosts *h, const struct flow_entry *e)
 	       host_is(h, e->key.addr_hi, e->key.family);
 }
 
-/* The name for an address: its host name when it is not local and one is
- * known. */
-static void host_of(const __u8 *addr, __u8 family, __u32 name_id, int strings_fd, char *out, size_t len)
+/* The home's LAN: the /24 (IPv4) or /64 (IPv6) of the trace's hosts.  Its
+ * addresses stay addresses in Flow IDs; beyond it, names replace them.
+ * (Private ranges are not "local" by themselves: a cloud, a provider's
+ * CGNAT or a lab may use them too.) */
+static bool in_lan(const struct trace_hosts *h, const __u8 *addr, __u8 family)
+{
+	for (size_t i = 0; h && i < h->n; i++) {
+		if (h->v[i].kind != family)
+			continue;
+		if (family == 4 ? !memcmp(h->v[i].addr, addr, 3) : !memcmp(h->v[i].addr, addr, 8))
+			return true;
+	}
+	return false;
+}
+
+/* Always addresses: loopback, link-local, multicast and broadcast. */
+static bool never_named(const __u8 *a, __u8 family)
+{
+	if (family == 4)
+		return a[0] == 127 || (a[0] == 169 && a[1] == 254) || a[0] >= 224;
+	return a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+	       !memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16);
+}
+
+/* The name for an address: its host name when it lies beyond the LAN and
+ * one is known.  Without hosts (n = 0) the private ranges are the LAN. */
+static void host_of(const __u8 *addr, __u8 family, __u32 name_id, int strings_fd, const struct trace_hosts *h,
+		    char *out, size_t len)
 {
 	struct iotprof_name_string s = {};
 	char a[ADDR_STR_MAX];
+	bool local;
 
 	addr_format(addr, family, a);
-	if (!flowid_address_is_local(a) && name_id && !bpf_map_lookup_elem(strings_fd, &name_id, &s)) {
+	local = never_named(addr, family) || (h && h->n ? in_lan(h, addr, family) : flowid_address_is_local(a));
+	if (!local && name_id && !bpf_map_lookup_elem(strings_fd, &name_id, &s)) {
 		s.name[sizeof(s.name) - 1] = 0;
 		snprintf(out, len, "%s", s.name);
 	} else {
@@ -76,7 +103,8 @@ static bool initiator_is_lo(const struct flow_entry *e, bool *flipped)
 	return lo;
 }
 
-static void flowid_of_entry(const struct flow_entry *e, int strings_fd, struct flowid *f)
+static void flowid_of_entry(const struct flow_entry *e, int strings_fd, const struct trace_hosts *h,
+			    struct flowid *f)
 {
 	static const char *const coap_types[] = { "CON", "NON", "ACK", "RST" };
 	bool flipped, fwd = initiator_is_lo(e, &flipped);
@@ -85,9 +113,9 @@ static void flowid_of_entry(const struct flow_entry *e, int strings_fd, struct f
 
 	memset(f, 0, sizeof(*f));
 	f->sport = f->dport = FLOWID_PORT_ANY;
-	host_of(fwd ? e->key.addr_lo : e->key.addr_hi, e->key.family, e->val.name_id[flipped], strings_fd,
+	host_of(fwd ? e->key.addr_lo : e->key.addr_hi, e->key.family, e->val.name_id[flipped], strings_fd, h,
 		f->src, sizeof(f->src));
-	host_of(fwd ? e->key.addr_hi : e->key.addr_lo, e->key.family, e->val.name_id[!flipped], strings_fd,
+	host_of(fwd ? e->key.addr_hi : e->key.addr_lo, e->key.family, e->val.name_id[!flipped], strings_fd, h,
 		f->dst, sizeof(f->dst));
 	snprintf(f->proto, sizeof(f->proto), "%s", proto_name(e->key.proto, pbuf));
 	if (e->key.proto == 6 || e->key.proto == 17) {
@@ -175,7 +203,7 @@ int trace_flowids(const struct flow_table *t, int strings_fd, const struct trace
 		if (!e->key.app_id && e->val.app.kind == IOTPROF_APP_NONE && n_carriers &&
 		    bsearch(&e->key, carriers, n_carriers, sizeof(*carriers), key_cmp))
 			continue;
-		flowid_of_entry(e, strings_fd, &f);
+		flowid_of_entry(e, strings_fd, h, &f);
 		if (flowid_set_add(out, &f))
 			err = -ENOMEM;
 	}
@@ -219,14 +247,14 @@ static struct json_object *pair(__u64 a, __u64 b)
 	return v;
 }
 
-static struct json_object *record_json(const struct flow_entry *e, int strings_fd)
+static struct json_object *record_json(const struct flow_entry *e, int strings_fd, const struct trace_hosts *h)
 {
 	struct json_object *o = json_object_new_object();
 	bool flipped, fwd = initiator_is_lo(e, &flipped);
 	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
 	struct flowid f;
 
-	flowid_of_entry(e, strings_fd, &f);
+	flowid_of_entry(e, strings_fd, h, &f);
 	addr_format(fwd ? e->key.addr_lo : e->key.addr_hi, e->key.family, a);
 	addr_format(fwd ? e->key.addr_hi : e->key.addr_lo, e->key.family, b);
 	json_object_object_add(o, "flow", flowid_to_json(&f));
@@ -260,7 +288,7 @@ int trace_write(const char *path, const struct trace_meta *m, const struct flow_
 	json_object_object_add(o, "score", json_object_new_double(m->score));
 	for (size_t i = 0; i < t->n; i++)
 		if (concerns(h, &t->v[i]))
-			json_object_array_add(flows, record_json(&t->v[i], strings_fd));
+			json_object_array_add(flows, record_json(&t->v[i], strings_fd, h));
 	json_object_object_add(o, "flows", flows);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
 
