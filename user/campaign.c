@@ -146,27 +146,13 @@ static struct json_object *exp_record_json(const struct exp_record *r, bool fini
 	return o;
 }
 
-/* Writes a file whole or not at all: a temporary, fsync, rename. */
+/* dir/name, whole or not at all (a temporary file, fsync, rename). */
 static int write_atomically(const char *dir, const char *name, const char *text)
 {
-	char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
-	size_t len = strlen(text);
-	int fd, err = 0;
+	char path[2 * PATH_MAX + 256];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd))
-		err = -errno ?: -EIO;
-	if (fd >= 0 && close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		pr_warn("%s: %s", path, strerror(-err));
-		unlink(tmp);
-	}
-	return err;
+	return results_write_file(path, text);
 }
 
 static int state_save(struct campaign *c, const char *status)
@@ -295,21 +281,6 @@ static int state_load(struct campaign *c)
 }
 
 /* ---- the experiment callback ------------------------------------------ */
-
-static bool same_set(const struct flowid_set *s, const struct flowid *v, size_t n)
-{
-	if (s->n != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < s->n && !found; j++)
-			found = flowid_equal(&s->v[j], &v[i]);
-		if (!found)
-			return false;
-	}
-	return true;
-}
 
 static size_t pending_nodes(const struct campaign *c)
 {
@@ -446,7 +417,7 @@ static int experiment_cb(void *ctx, const struct flowid *blocked, size_t n, stru
 	for (size_t i = 0; i < c->n_done; i++) {
 		struct exp_record *r = &c->done[i];
 
-		if (!same_set(&r->blocked, blocked, n))
+		if (!flowid_set_same(&r->blocked, blocked, n))
 			continue;
 		*m_plus = r->m_plus;
 		if (r->status != NODE_EXPANDED)
@@ -463,7 +434,7 @@ static int experiment_cb(void *ctx, const struct flowid *blocked, size_t n, stru
 		return -ETIME;
 	}
 	/* A new experiment, or the one a killed run left unfinished. */
-	if (c->have_cur && !same_set(&c->cur.blocked, blocked, n)) {
+	if (c->have_cur && !flowid_set_same(&c->cur.blocked, blocked, n)) {
 		pr_warn("%s: the checkpoint's unfinished experiment %d is not the next one; starting it over",
 			c->dir, c->cur.id);
 		exp_record_free(&c->cur);

@@ -354,6 +354,16 @@ bool flowid_equal(const struct flowid *a, const struct flowid *b)
 	return same(a, b, true);
 }
 
+bool flowid_set_same(struct flowid_set *s, const struct flowid *v, size_t n)
+{
+	if (s->n != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!flowid_set_has(s, &v[i]))
+			return false;
+	return true;
+}
+
 struct json_object *flowid_to_json(const struct flowid *f)
 {
 	struct json_object *o = json_object_new_object();

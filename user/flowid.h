@@ -66,6 +66,8 @@ int flowid_signature(const struct flowid_set *traces, size_t n_traces,
 bool flowid_address_is_local(const char *text);
 
 bool flowid_equal(const struct flowid *a, const struct flowid *b);
+/* The set holds exactly the n distinct Flow IDs of v, in any order. */
+bool flowid_set_same(struct flowid_set *s, const struct flowid *v, size_t n);
 
 /* The Flow ID JSON schema, used everywhere (tree, signatures, deny input):
  * {"src","dst","proto","sport","dport","app"}, null ports are wildcards,

@@ -59,21 +59,6 @@ static void recorded_free(struct recorded *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static bool same_set(const struct flowid_set *s, const struct flowid *v, size_t n)
-{
-	if (s->n != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < s->n && !found; j++)
-			found = flowid_equal(&s->v[j], &v[i]);
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
 static int recorded_add_file(struct recorded *r, const char *path, bool success)
 {
 	char **f = realloc(r->files, (r->n + 1) * sizeof(*f));
@@ -166,7 +151,7 @@ static int replay_begin(struct campaign *c, const struct flowid *blocked, size_t
 		return 0;
 	}
 	for (size_t i = 0; i < rp->n_rec; i++)
-		if (same_set(&rp->rec[i].blocked, blocked, n) && rp->rec[i].n) {
+		if (flowid_set_same(&rp->rec[i].blocked, blocked, n) && rp->rec[i].n) {
 			rp->cur = &rp->rec[i];
 			return 0;
 		}
