@@ -77,7 +77,7 @@ fuzz: deps all
 demo: deps all
 	tools/demo.sh
 
-bench: deps all
+bench: deps all vm-bench
 	tools/bench.sh
 
 clean:

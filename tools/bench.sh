@@ -94,6 +94,15 @@ ${deny_table}
 
 ${verifier_table}
 
+## Verifier on the supported kernels (VM)
+
+$(sed -n '/^| kernel/,$p' docs/VERIFIER.md 2>/dev/null || echo "(docs/VERIFIER.md missing: run make vm-bench)")
+
+From [docs/VERIFIER.md](VERIFIER.md), which \`make vm-bench\` (part of \`make bench\`)
+writes by loading each program in qemu on Debian's kernel packages. A parser
+change that bloats verification shows up here first: 6.1's verifier explores
+far more states than 6.12's.
+
 ## Offline throughput
 
 ${offline_table}
