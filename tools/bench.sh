@@ -12,6 +12,7 @@ xdp_table=$(build/tools/bench_xdp "$repeat")
 verifier_table=$(build/tools/bench_xdp 1 --verifier)
 deny_table=$(build/tools/bench_deny "$((repeat / 10))")
 signature_row=$(build/tools/bench_signature 20 10000)
+events_table=$(build/tools/bench_events 10000)
 
 # The whole replay of one dataset event: time and peak memory.
 replay_table="(../shared not found: replay not measured)"
@@ -124,6 +125,20 @@ through the XDP program with \`BPF_PROG_TEST_RUN\`; wall clock and max RSS from
 \`/usr/bin/time\`):
 
 ${replay_table}
+
+## Event fingerprinting (job 2)
+
+\`tools/bench_events\`: 10,000 synthetic sequences (8 events of 5-40 packets
+after a template, lengths jittered, one in five a packet longer or shorter;
+20 % random "other" sequences).  Training is the seeded 80/20 split and
+k = 1-10 scored on the held-out 20 % (each method in a child process: its
+own peak RSS).  Classification: every sample a neighbour candidate, as
+\`events detect\` uses a signature; \`pad\` compares each sequence with all
+samples, \`paper\` and \`nearest\` with one length group.  The kernel rows:
+\`BPF_PROG_TEST_RUN\`, repeat 10,000, median of 5, the ring buffer drained
+between runs.
+
+${events_table}
 MD
 echo "bench: wrote $out"
 cat "$out"

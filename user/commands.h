@@ -15,5 +15,6 @@ int cmd_run(int argc, char **argv, const char *pin_dir);
 int cmd_replay(int argc, char **argv, const char *pin_dir);
 int cmd_merge(int argc, char **argv, const char *pin_dir);
 int cmd_export(int argc, char **argv, const char *pin_dir);
+int cmd_events(int argc, char **argv, const char *pin_dir);
 
 #endif

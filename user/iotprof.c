@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "replay", cmd_replay, "the same campaign against recorded traces" },
 	{ "merge", cmd_merge, "combine event trees into a device profile" },
 	{ "export", cmd_export, "write a profile as an RFC 8520 MUD file (--mud)" },
+	{ "events", cmd_events, "event fingerprinting: record, train, report, detect" },
 	{ "dns", cmd_dns, "the names map: list, or import a hosts file or resolver cache" },
 };
 
