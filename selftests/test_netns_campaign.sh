@@ -161,6 +161,9 @@ if in_d "$CLI" --pin-dir "$PIN" run "$work/experiment.yaml" --out "$out" >"$work
 	n=$(tshark -r "$out/nodes/001/trace-01.pcapng" -Y "ip.dst == $BACKUP && http.request" 2>/dev/null | wc -l)
 	[ "$n" -ge 1 ] && pass "save-pcap: node 1's capture holds the fallback request" ||
 		fail "save-pcap" "$(ls "$out/nodes/001" | oneline)"
+	n=$(grep -c " ping $DEV\$" "$out/triggers.log" 2>/dev/null)
+	[ "$n" = 9 ] && pass "trigger log: one line per iteration (TIME EVENT DEVICE)" ||
+		fail "trigger log" "$n lines in $out/triggers.log"
 	[ -s "$out/nodes/001/trace-01.json.gz" ] && pass "snapshots written" ||
 		fail "snapshots written" "$(ls -R "$out" | oneline)"
 	zcat "$out/nodes/001/trace-01.json.gz" | python3 -c '

@@ -84,6 +84,7 @@ static double now_s(void)
 }
 
 const struct experiment *campaign_experiment(const struct campaign *c) { return &c->e; }
+const char *campaign_dir(const struct campaign *c) { return c->dir; }
 const struct trace_hosts *campaign_hosts(const struct campaign *c) { return &c->hosts; }
 void **campaign_source_data(struct campaign *c) { return &c->src_data; }
 bool campaign_stopping(const struct campaign *c) { (void)c; return stop_requested; }

@@ -69,6 +69,7 @@ int replay_source_open(struct campaign *c, const struct trace_source **ops);
 
 /* What sources need from the campaign. */
 const struct experiment *campaign_experiment(const struct campaign *c);
+const char *campaign_dir(const struct campaign *c);
 const struct trace_hosts *campaign_hosts(const struct campaign *c);
 void **campaign_source_data(struct campaign *c);
 bool campaign_stopping(const struct campaign *c);

@@ -162,6 +162,26 @@ static void pcap_stop(pid_t pid)
 		pr_warn("save-pcap: dumpcap is not installed (Debian package wireshark-common)");
 }
 
+/* The trigger log beside the campaign ("TIME EVENT DEVICE", docs/EVENTS.md):
+ * the labels with which `iotprof events train --triggers` pairs the
+ * packet sequences of the same run. */
+static void trigger_log(struct campaign *c, const struct experiment *e)
+{
+	char path[PATH_MAX + 32];
+	struct timespec ts;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/triggers.log", campaign_dir(c));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	f = fopen(path, "a");
+	if (!f) {
+		pr_warn("%s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%lld.%06ld %s %s\n", (long long)ts.tv_sec, ts.tv_nsec / 1000, e->event, e->device_addrs[0]);
+	fclose(f);
+}
+
 static int next_epoch(struct live *l, __u32 *epoch)
 {
 	struct iotprof_config cfg;
@@ -192,6 +212,7 @@ static int live_iteration(struct campaign *c, int k, const char *snapshot, struc
 		return err;
 	}
 	capture = pcap_start(e, snapshot);
+	trigger_log(c, e);
 	t0 = mono_s();
 	err = interaction_run(&e->interaction, why, sizeof(why));
 	if (err)	/* the device may still act; the verification decides */

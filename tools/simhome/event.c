@@ -104,13 +104,28 @@ static bool perform(struct sim *sim, const struct comm *c, const struct int_list
 	return false;
 }
 
-/* The sizes of the next exchange of the device over TCP or TLS. */
-static const struct int_list *next_plan(struct sim *sim, const struct event *e, const struct comm *c, int *k)
+#define SIZES_MAX 64	/* payloads of one exchange that padding follows */
+
+/* The sizes of the next exchange of the device over TCP or TLS, each
+ * payload with 0..padding random bytes more when the event pads. */
+static const struct int_list *next_plan(struct sim *sim, const struct event *e, const struct comm *c, int *k,
+					struct int_list *padded)
 {
+	const struct int_list *plan;
+
 	if ((c->proto != PROTO_TCP && c->proto != PROTO_TLS) ||
 	    (!is_device(sim, &c->from) && !is_device(sim, &c->to)) || *k >= e->n_sizes)
 		return NULL;
-	return &e->sizes[(*k)++];
+	plan = &e->sizes[(*k)++];
+	if (!e->padding)
+		return plan;
+	padded->n = 0;
+	for (int i = 0; i < plan->n && i < SIZES_MAX; i++) {
+		int extra = (int)(uniform() * (e->padding + 1));
+
+		padded->v[padded->n++] = plan->v[i] + (plan->v[i] > 0 ? extra : -extra);
+	}
+	return padded;
 }
 
 static void state_write(const struct sim *sim, const char *event, bool ok, const char *why)
@@ -137,7 +152,8 @@ bool event_run(struct sim *sim, int ev, char *why, size_t len)
 {
 	const struct event *e = &sim->spec.devices[sim->device].events[ev];
 	char scratch[512];
-	int k = 0, *runs;
+	int k = 0, *runs, padded_v[SIZES_MAX];
+	struct int_list padded = { .v = padded_v };
 	bool ok = true;
 
 	runs = calloc(sim->spec.n_comms ? sim->spec.n_comms : 1, sizeof(*runs));
@@ -159,7 +175,7 @@ bool event_run(struct sim *sim, int ev, char *why, size_t len)
 			for (int i = 0; i < alt->n && met; i++) {
 				const struct comm *c = &sim->spec.comms[alt->v[i]];
 
-				met = perform(sim, c, next_plan(sim, e, c, &k), scratch, sizeof(scratch));
+				met = perform(sim, c, next_plan(sim, e, c, &k, &padded), scratch, sizeof(scratch));
 			}
 		}
 		if (!met) {

@@ -187,7 +187,7 @@ static void read_sizes(struct loader *l, yaml_node_t *n, const char *where, stru
 
 static void read_event(struct loader *l, yaml_node_t *k, yaml_node_t *n, int device, struct event *e)
 {
-	static const char *const keys[] = { "needs", "extras", "noise", "sizes", "boot", NULL };
+	static const char *const keys[] = { "needs", "extras", "noise", "sizes", "padding", "boot", NULL };
 	const char *dev = l->s->devices[device].name;
 	char where[200], key[240];
 	yaml_node_t *v;
@@ -220,6 +220,9 @@ static void read_event(struct loader *l, yaml_node_t *k, yaml_node_t *n, int dev
 		read_comm_list(l, v, SUB("noise"), device, true, &e->noise);
 	if ((v = map_get(l, n, "sizes")))
 		read_sizes(l, v, SUB("sizes"), e);
+	/* The defence the fingerprinting paper suggests: random padding. */
+	if ((v = map_get(l, n, "padding")))
+		read_int(l, v, SUB("padding"), 0, 1400, &e->padding);
 #undef SUB
 }
 

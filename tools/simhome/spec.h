@@ -68,6 +68,7 @@ struct event {
 	struct int_list extras, noise;	/* comm ids */
 	struct int_list *sizes;		/* signed payload lengths per exchange */
 	int n_sizes;
+	int padding;			/* each sized payload gets 0..padding random bytes more */
 	int line, col;
 };
 
