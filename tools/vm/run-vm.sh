@@ -29,7 +29,7 @@ BIN=${IOTPROF_BIN:-$ROOT/build}
 BIN=$(cd "$BIN" 2>/dev/null && pwd || echo "$BIN")
 SHARED=${IOTPROF_SHARED:-$(cd "$ROOT/.." && pwd)/shared}
 LOGS=${IOTPROF_VM_LOGS:-$BIN/vm-logs}
-TESTS="test_parse test_app_dns test_app_tls test_app_web test_app_names test_app_trunc test_deny"
+TESTS="test_parse test_app_dns test_app_tls test_app_web test_app_names test_app_trunc test_deny test_events_bpf"
 # A handful of captures: every parser, VLAN/QinQ, IPv6 fragments, pcapng,
 # the loopback link type and a device's traffic.
 CORPUS_PICK="dns/tcpdump_dns_udp.pcap dns/zeek_dns_mdns.pcap
