@@ -9,6 +9,8 @@ packages=(
 	libpcap-dev libjson-c-dev libyaml-dev libpng-dev libssl-dev pkg-config
 	# running and testing: attach, namespaces, peers, the tshark oracle
 	xdp-tools iproute2 iputils-ping tshark python3 procps util-linux
+	# the kNN oracle (scikit-learn) of the fingerprinting tests
+	python3-sklearn python3-numpy
 	dnsmasq-base libcoap3-bin openssl curl dnsutils graphviz time bc
 	# the VM selftests (issue 8)
 	qemu-system-x86 busybox-static
