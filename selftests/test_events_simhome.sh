@@ -78,12 +78,13 @@ gw "$BIN/iotprof-load" --pin-dir "$PIN" $("$SIMHOME" ports) >/dev/null 2>&1 ||
 
 # Triggers: "TIME EVENT DEVICE" lines, the time taken just before.  The
 # pause keeps events apart by more than the gap (0.3 s below).
-trigger_some() {	# count log
-	local i e
-	for i in $(seq 1 "$1"); do
-		e=$(shuf -n1 -e turn_on turn_off dim)
+trigger_some() {	# count log [EVENT...]: the events given, else random ones
+	local i e n=$1 log=$2
+	shift 2
+	for i in $(seq 1 "$n"); do
+		if [ $# -gt 0 ]; then e=$1; shift; else e=$(shuf -n1 -e turn_on turn_off dim); fi
 		# simhome logs the trigger (TIME EVENT DEVICE) just before it
-		SIMHOME_TRIGGER_LOG=$2 timeout 20 "$SIMHOME" trigger --device lamp "$e" >/dev/null || return 1
+		SIMHOME_TRIGGER_LOG=$log timeout 20 "$SIMHOME" trigger --device lamp "$e" >/dev/null || return 1
 		sleep 0.4
 	done
 }
@@ -123,14 +124,15 @@ timeout 60 nsenter --net="/run/netns/$SIMHOME_PREFIX-gw" "$BIN/iotprof" --pin-di
 	--privacy "$dir/privacy.yaml" >"$dir/detected" 2>"$dir/detect.err" &
 rec_pid=$!
 sleep 0.5
-trigger_some 6 "$dir/live-triggers"
+# A fixed order: the privacy event (dim) is always among them.
+trigger_some 6 "$dir/live-triggers" turn_on dim turn_off dim turn_off turn_on
 sleep 0.6	# more than the gap: the last sequence closes by the clock
 stop "$rec_pid"; rec_pid=
 want=$(awk '{print $2}' "$dir/live-triggers" | tr '\n' ' ')
 got=$(awk '{print $3}' "$dir/detected" | tr '\n' ' ')
 dims=$(grep -c ' dim ' "$dir/live-triggers")
 if [ "$want" = "$got" ] && [ "$(grep -c "ALERT: privacy event 'dim' on $DEV" "$dir/detect.err")" -eq "$dims" ] &&
-   [ "$(grep -c "^dim $DEV\$" "$dir/alerts" 2>/dev/null)" -eq "$dims" ] && grep -q " $DEV " "$dir/detected"; then
+   [ "$(cat "$dir/alerts" 2>/dev/null | grep -c "^dim $DEV\$")" -eq "$dims" ] && grep -q " $DEV " "$dir/detected"; then
 	echo "PASS: events simhome detect --live: $got($dims alerts)"
 else
 	echo "FAIL: events simhome detect --live: triggered '$want', detected '$got' (see $dir)"; failed=1
