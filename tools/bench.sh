@@ -97,7 +97,8 @@ ${verifier_table}
 
 ## Verifier on the supported kernels (VM)
 
-$(sed -n '/^| kernel/,$p' docs/VERIFIER.md 2>/dev/null || echo "(docs/VERIFIER.md missing: run make vm-bench)")
+$(awk '/^\| kernel \| program/ { on = 1 } on && /^$/ { exit } on' docs/VERIFIER.md 2>/dev/null ||
+  echo "(docs/VERIFIER.md missing: run make vm-bench)")
 
 From [docs/VERIFIER.md](VERIFIER.md), which \`make vm-bench\` (part of \`make bench\`)
 writes by loading each program in qemu on Debian's kernel packages. A parser
