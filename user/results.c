@@ -19,21 +19,11 @@
 #include <json-c/json.h>
 #include "log.h"
 #include "results.h"
+#include "tree_json.h"
 
 extern char **environ;
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-static const char *const status_names[] = {
-	[NODE_PENDING] = "pending", [NODE_EXPANDED] = "expanded", [NODE_FAILED] = "failed",
-	[NODE_NOT_RECORDED] = "not-recorded", [NODE_PRUNED] = "pruned", [NODE_LEAF] = "leaf",
-};
-#define N_STATUS (sizeof(status_names) / sizeof(status_names[0]))
-
-static const char *status_name(enum node_status s)
-{
-	return (size_t)s < N_STATUS ? status_names[s] : "unknown";
-}
 
 static bool is_address(const char *text)
 {
@@ -105,38 +95,13 @@ static void add_campaign(struct json_object *o, const struct results_meta *m)
 	json_object_object_add(o, "stopped_by", json_string_or_null(m->stopped_by));
 }
 
-/* The Flow IDs blocked in a node's experiment, from depth 1 down to it. */
-static struct json_object *blocked_json(const struct tree *t, size_t node)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (size_t i = node; i > 0 && i < t->n; i = (size_t)t->v[i].parent)
-		if (t->v[i].depth >= 1 && (size_t)t->v[i].depth <= t->n)
-			json_object_array_put_idx(a, t->v[i].depth - 1, flowid_to_json(&t->v[i].flow));
-	return a;
-}
-
 static struct json_object *tree_json(const struct results_meta *m, const struct tree *t,
 				     const struct flowid_set *first_level)
 {
-	struct json_object *o = json_object_new_object(), *nodes = json_object_new_array();
+	struct json_object *o = json_object_new_object();
 
 	add_campaign(o, m);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct tree_node *n = &t->v[i];
-		struct json_object *j = json_object_new_object();
-
-		json_object_object_add(j, "id", json_object_new_int((int)i));
-		json_object_object_add(j, "parent", json_object_new_int(n->parent));
-		json_object_object_add(j, "depth", json_object_new_int(n->depth));
-		json_object_object_add(j, "flow", i ? flowid_to_json(&n->flow) : NULL);
-		json_object_object_add(j, "status", json_object_new_string(status_name(n->status)));
-		json_object_object_add(j, "m_plus", json_object_new_int(n->m_plus));
-		json_object_object_add(j, "blocked", blocked_json(t, i));
-		json_object_object_add(j, "hidden", json_object_new_boolean(i && !set_has(first_level, &n->flow)));
-		json_object_array_add(nodes, j);
-	}
-	json_object_object_add(o, "nodes", nodes);
+	json_object_object_add(o, "nodes", tree_nodes_json(t, first_level));
 	return o;
 }
 
@@ -276,7 +241,7 @@ static struct json_object *summary_json(const struct results_meta *m, const stru
 	json_object_object_add(o, "experiments", json_object_new_int64((int64_t)m->experiments));
 	json_object_object_add(o, "wall_s", json_number(m->wall_s));
 	json_object_object_add(o, "root_status",
-			       json_object_new_string(t->n ? status_name(t->v[0].status) : "pending"));
+			       json_object_new_string(t->n ? tree_status_name(t->v[0].status) : "pending"));
 	json_object_object_add(o, "nodes", json_object_new_int64((int64_t)t->n));
 	json_object_object_add(o, "unique", json_object_new_int64((int64_t)r->unique));
 	json_object_object_add(o, "failed_nodes", json_object_new_int64((int64_t)r->failed));
@@ -361,7 +326,7 @@ static void dot_node(FILE *out, const struct results_meta *m, const struct tree 
 	} else {
 		dot_flow_label(out, &n->flow);
 	}
-	fprintf(out, "\\n%s", status_name(n->status));
+	fprintf(out, "\\n%s", tree_status_name(n->status));
 	if (n->status == NODE_EXPANDED || n->status == NODE_LEAF || n->status == NODE_FAILED)
 		fprintf(out, ", m+=%d", n->m_plus);
 	fprintf(out, "\" style=\"%s\" color=\"%s\" fontcolor=\"%s\" fillcolor=\"%s\"];\n", style, color,
@@ -838,13 +803,12 @@ static int node_from_json(struct json_object *o, struct tree *t, bool *seen, con
 			"out of range (ids are 0 to the number of nodes - 1)" : "used twice");
 		return -EINVAL;
 	}
-	for (n.status = 0; (size_t)n.status < N_STATUS && strcmp(status, status_names[n.status]); n.status++)
-		;
-	if ((size_t)n.status == N_STATUS) {
+	if (tree_status_of(status) < 0) {
 		pr_warn("%s: unknown status \"%s\" (pending, expanded, failed, not-recorded, pruned, leaf)",
 			where, status);
 		return -EINVAL;
 	}
+	n.status = tree_status_of(status);
 	json_object_object_get_ex(o, "flow", &flow);
 	if (!id != !flow) {
 		pr_warn("%s: %s", where, id ? "a node other than the root needs a \"flow\"" :

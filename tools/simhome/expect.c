@@ -14,52 +14,16 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "model.h"
+#include "tree_json.h"
 #include "simhome.h"
 #include "tree.h"
 
-static const char *const status_names[] = {
-	[NODE_PENDING] = "pending", [NODE_EXPANDED] = "expanded", [NODE_FAILED] = "failed",
-	[NODE_NOT_RECORDED] = "not-recorded", [NODE_PRUNED] = "pruned", [NODE_LEAF] = "leaf",
-};
-
-static bool set_has(const struct flowid_set *s, const struct flowid *f)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (flowid_equal(&s->v[i], f))
-			return true;
-	return false;
-}
-
-/* The Flow IDs blocked in a node's experiment, from depth 1 down to it. */
-static struct json_object *blocked_json(const struct tree *t, size_t node)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (size_t i = node; i > 0 && i < t->n; i = (size_t)t->v[i].parent)
-		json_object_array_put_idx(a, t->v[i].depth - 1, flowid_to_json(&t->v[i].flow));
-	return a;
-}
-
 static struct json_object *tree_json(const struct tree *t, const struct flowid_set *first_level)
 {
-	struct json_object *o = json_object_new_object(), *nodes = json_object_new_array();
+	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "version", json_object_new_int(1));
-	for (size_t i = 0; i < t->n; i++) {
-		const struct tree_node *n = &t->v[i];
-		struct json_object *j = json_object_new_object();
-
-		json_object_object_add(j, "id", json_object_new_int((int)i));
-		json_object_object_add(j, "parent", json_object_new_int(n->parent));
-		json_object_object_add(j, "depth", json_object_new_int(n->depth));
-		json_object_object_add(j, "flow", i ? flowid_to_json(&n->flow) : NULL);
-		json_object_object_add(j, "status", json_object_new_string(status_names[n->status]));
-		json_object_object_add(j, "m_plus", json_object_new_int(n->m_plus));
-		json_object_object_add(j, "blocked", blocked_json(t, i));
-		json_object_object_add(j, "hidden", json_object_new_boolean(i && !set_has(first_level, &n->flow)));
-		json_object_array_add(nodes, j);
-	}
-	json_object_object_add(o, "nodes", nodes);
+	json_object_object_add(o, "nodes", tree_nodes_json(t, first_level));
 	return o;
 }
 

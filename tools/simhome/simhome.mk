@@ -6,7 +6,7 @@ SIMHOME_SRCS := $(wildcard tools/simhome/*.c)
 SIMHOME_OBJS := $(SIMHOME_SRCS:tools/simhome/%.c=$(BUILD)/tools/simhome/%.o)
 SIMHOME_BIN  := $(BUILD)/tools/simhome/simhome-sim
 # Only the library modules it uses: Flow IDs, the tree walk, DNS type names.
-SIMHOME_LIBS := $(filter %/flowid.o %/tree.o %/app_json.o %/addr.o %/log.o,$(LIB_OBJS))
+SIMHOME_LIBS := $(filter %/flowid.o %/tree.o %/tree_json.o %/app_json.o %/addr.o %/log.o,$(LIB_OBJS))
 
 all: $(SIMHOME_BIN)
 
