@@ -178,28 +178,6 @@ static int state_save(struct campaign *c, const char *status)
 	return err;
 }
 
-static int flowid_set_from_json(struct json_object *a, struct flowid_set *s, const char *where)
-{
-	char w[512];
-
-	if (!a || !json_object_is_type(a, json_type_array)) {
-		pr_warn("%s: expected a list of Flow IDs", where);
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		struct flowid f;
-		int err;
-
-		snprintf(w, sizeof(w), "%s[%zu]", where, i);
-		err = flowid_from_json(json_object_array_get_idx(a, i), &f, w);
-		if (!err && flowid_set_add(s, &f))
-			err = -ENOMEM;
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 static int exp_record_from_json(struct json_object *o, struct exp_record *r, bool finished, const char *where)
 {
 	struct json_object *v, *tr;

@@ -177,15 +177,17 @@ static int set_index(struct flowid_set *s, size_t room)
 	return 0;
 }
 
-bool flowid_set_has(struct flowid_set *s, const struct flowid *f)
+bool flowid_set_has(const struct flowid_set *s, const struct flowid *f)
 {
-	struct index x;
+	struct index x = { s->slot, s->slots };
 
-	if (!s->n || set_index(s, 0))
-		return false;
-	x.slot = s->slot;
-	x.slots = s->slots;
-	return index_find(&x, s->v, f, PORTS_BOTH) != NULL;
+	if (s->slot && s->indexed == s->n)
+		return index_find(&x, s->v, f, PORTS_BOTH) != NULL;
+	/* Filled by hand, not by flowid_set_add: no index to trust. */
+	for (size_t i = 0; i < s->n; i++)
+		if (same(&s->v[i], f, true))
+			return true;
+	return false;
 }
 
 int flowid_set_add(struct flowid_set *s, const struct flowid *f)
@@ -354,7 +356,7 @@ bool flowid_equal(const struct flowid *a, const struct flowid *b)
 	return same(a, b, true);
 }
 
-bool flowid_set_same(struct flowid_set *s, const struct flowid *v, size_t n)
+bool flowid_set_same(const struct flowid_set *s, const struct flowid *v, size_t n)
 {
 	if (s->n != n)
 		return false;
@@ -485,6 +487,28 @@ int flowid_from_json(struct json_object *o, struct flowid *f, const char *where)
 	       member_port(o, "sport", &f->sport, where) ?:
 	       member_port(o, "dport", &f->dport, where) ?:
 	       app_from_json(app, f, where);
+}
+
+int flowid_set_from_json(struct json_object *a, struct flowid_set *s, const char *where)
+{
+	char w[512];
+
+	if (!a || !json_object_is_type(a, json_type_array)) {
+		pr_warn("%s: expected a list of Flow IDs", where);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct flowid f;
+		int err;
+
+		snprintf(w, sizeof(w), "%s[%zu]", where, i);
+		err = flowid_from_json(json_object_array_get_idx(a, i), &f, w);
+		if (!err && flowid_set_add(s, &f))
+			err = -ENOMEM;
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 void flowid_print_json(FILE *out, const struct flowid_set *s)

@@ -53,7 +53,7 @@ bool well_known_has(const struct well_known *wk, const char *proto, int port);
 
 /* Adds a flow to a trace's set (duplicates are kept once). */
 int flowid_set_add(struct flowid_set *s, const struct flowid *f);
-bool flowid_set_has(struct flowid_set *s, const struct flowid *f);
+bool flowid_set_has(const struct flowid_set *s, const struct flowid *f);
 void flowid_set_free(struct flowid_set *s);
 
 /* The event signature: the port rule across the traces, then the
@@ -67,7 +67,7 @@ bool flowid_address_is_local(const char *text);
 
 bool flowid_equal(const struct flowid *a, const struct flowid *b);
 /* The set holds exactly the n distinct Flow IDs of v, in any order. */
-bool flowid_set_same(struct flowid_set *s, const struct flowid *v, size_t n);
+bool flowid_set_same(const struct flowid_set *s, const struct flowid *v, size_t n);
 
 /* The Flow ID JSON schema, used everywhere (tree, signatures, deny input):
  * {"src","dst","proto","sport","dport","app"}, null ports are wildcards,
@@ -78,6 +78,8 @@ struct json_object;
 struct json_object *flowid_to_json(const struct flowid *f);
 struct json_object *flowid_set_to_json(const struct flowid_set *s);
 int flowid_from_json(struct json_object *o, struct flowid *f, const char *where);
+/* A JSON list of Flow IDs added to s; errors name where[i]. */
+int flowid_set_from_json(struct json_object *a, struct flowid_set *s, const char *where);
 
 /* One Flow ID object per line: {"src","dst","proto","sport","dport","app"}. */
 void flowid_print_json(FILE *out, const struct flowid_set *s);

@@ -106,13 +106,8 @@ static int load_campaign(struct replay *rp)
 			err = -EINVAL;
 			break;
 		}
-		for (size_t j = 0; !err && j < json_object_array_length(bl); j++) {
-			struct flowid f;
-
-			err = flowid_from_json(json_object_array_get_idx(bl, j), &f, where);
-			if (!err && flowid_set_add(&r->blocked, &f))
-				err = -ENOMEM;
-		}
+		strncat(where, ".blocked", sizeof(where) - strlen(where) - 1);
+		err = flowid_set_from_json(bl, &r->blocked, where);
 		if (err || !json_object_object_get_ex(x, "traces", &tr))
 			continue;
 		for (size_t j = 0; !err && j < json_object_array_length(tr); j++) {

@@ -32,14 +32,6 @@ static bool is_address(const char *text)
 	return inet_pton(AF_INET, text, a) == 1 || inet_pton(AF_INET6, text, a) == 1;
 }
 
-static bool set_has(const struct flowid_set *s, const struct flowid *f)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (flowid_equal(&s->v[i], f))
-			return true;
-	return false;
-}
-
 /* "dns example.com A", "http GET /x", "coap CON 0.01 /p", or "". */
 static void app_text(const struct flowid *f, char *buf, size_t len)
 {
@@ -343,7 +335,7 @@ static void dot_write(FILE *out, const struct results_meta *m, const struct tree
 	fputs("\";\n  labelloc=t;\n  rankdir=LR;\n"
 	      "  node [shape=box fontname=\"Helvetica\" fontsize=10];\n", out);
 	for (size_t i = 0; i < t->n; i++)
-		dot_node(out, m, t, i, i && !set_has(first_level, &t->v[i].flow));
+		dot_node(out, m, t, i, i && !flowid_set_has(first_level, &t->v[i].flow));
 	for (size_t i = 1; i < t->n; i++)
 		if (t->v[i].parent >= 0)
 			fprintf(out, "  n%d -> n%zu;\n", t->v[i].parent, i);

@@ -33,14 +33,6 @@ static struct json_object *blocked_json(const struct tree *t, size_t node)
 	return a;
 }
 
-static bool in_set(const struct flowid_set *s, const struct flowid *f)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (flowid_equal(&s->v[i], f))
-			return true;
-	return false;
-}
-
 struct json_object *tree_nodes_json(const struct tree *t, const struct flowid_set *first_level)
 {
 	struct json_object *nodes = json_object_new_array();
@@ -56,7 +48,7 @@ struct json_object *tree_nodes_json(const struct tree *t, const struct flowid_se
 		json_object_object_add(j, "status", json_object_new_string(tree_status_name(n->status)));
 		json_object_object_add(j, "m_plus", json_object_new_int(n->m_plus));
 		json_object_object_add(j, "blocked", blocked_json(t, i));
-		json_object_object_add(j, "hidden", json_object_new_boolean(i && !in_set(first_level, &n->flow)));
+		json_object_object_add(j, "hidden", json_object_new_boolean(i && !flowid_set_has(first_level, &n->flow)));
 		json_object_array_add(nodes, j);
 	}
 	return nodes;
