@@ -4,8 +4,8 @@
  * joins the flow record.
  *
  *   UDP 53/5353 -> DNS; UDP 5683 -> CoAP; TCP 53 -> DNS (length-prefixed);
- *   other TCP: a payload starting with a TLS handshake record -> TLS, with
- *   an upper-case letter -> HTTP.
+ *   other TCP: a payload starting with a TLS ClientHello -> TLS; other TCP
+ *   and UDP: a request line (an upper-case token and a space) -> HTTP.
  *
  * IP fragments are not parsed: the payload of one fragment is not the
  * message.  Nothing is parsed from packets without payload, and the cheap
@@ -40,10 +40,9 @@ static __always_inline bool either_port(const struct pkt_meta *m, __u16 port)
 	return m->sport == port || m->dport == port;
 }
 
-static __always_inline enum app_guess app_guess(const struct pkt *p, const struct pkt_meta *m)
+static __always_inline enum app_guess app_guess(const struct pkt *p, struct pkt_meta *m)
 {
 	__u8 first[8];
-	__u64 word = 0;
 
 	if (m->frag != FRAG_NONE || m->payload_off >= m->l3_end || m->payload_off >= p->cap_len)
 		return GUESS_NONE;
@@ -52,30 +51,32 @@ static __always_inline enum app_guess app_guess(const struct pkt *p, const struc
 			return GUESS_DNS_UDP;
 		if (either_port(m, PORT_COAP))
 			return GUESS_COAP;
+	} else if (m->proto != PROTO_TCP) {
 		return GUESS_NONE;
-	}
-	if (m->proto != PROTO_TCP)
-		return GUESS_NONE;
-	if (either_port(m, PORT_DNS))
+	} else if (either_port(m, PORT_DNS)) {
 		return GUESS_DNS_TCP;
+	}
 	/* A ClientHello or a request line is longer than 8 bytes; a server's
 	 * records, responses and opaque data are turned away here, before
 	 * any copy. */
 	if (pkt_load(p, m->payload_off, first, sizeof(first)))
 		return GUESS_NONE;
-	if (first[0] == TLS_CONTENT_HANDSHAKE && first[1] == 3 && first[5] == TLS_CLIENT_HELLO)
-		return GUESS_TLS;
-#pragma unroll
-	for (int k = 0; k < 8; k++)
-		word |= (__u64)first[k] << (8 * k);
-	if (http_method_len_of(word))
-		return GUESS_HTTP;
-	return GUESS_NONE;
+	if (m->proto == PROTO_TCP && (first[0] == TLS_CONTENT_HANDSHAKE || first[0] == TLS_CONTENT_CCS) &&
+	    first[1] == 3) {
+		m->payload_kind = PAYLOAD_TLS_HANDSHAKE;
+		return first[0] == TLS_CONTENT_HANDSHAKE && first[5] == TLS_CLIENT_HELLO ? GUESS_TLS : GUESS_NONE;
+	}
+	if (first[0] == 'H' && first[1] == 'T' && first[2] == 'T' && first[3] == 'P' && first[4] == '/' &&
+	    first[5] == '1' && first[6] == '.') {
+		m->payload_kind = PAYLOAD_HTTP_STATUS;
+		return GUESS_NONE;
+	}
+	return http_request_start(first) ? GUESS_HTTP : GUESS_NONE;
 }
 
 /* Parses the packet's application data.  Returns the scratch holding the
  * result, or NULL when the packet carries none. */
-static __always_inline struct app_scratch *app_parse(const struct pkt *p, const struct pkt_meta *m,
+static __always_inline struct app_scratch *app_parse(const struct pkt *p, struct pkt_meta *m,
 						     __u32 cfg_flags)
 {
 	enum app_guess guess = app_guess(p, m);

@@ -85,6 +85,23 @@ flow_find_or_create(const struct iotprof_flow_key *k, __u8 sender, __u32 epoch, 
 	return bpf_map_lookup_elem(&flows, k);
 }
 
+/* Does this packet belong to the data plane (IOTPROF_FLOW_F_DATA)?  The
+ * Forest paper filters the control plane before it builds Flow IDs: TCP
+ * handshake segments, TLS handshake records but a ClientHello with SNI.
+ * ICMP, DHCP and ARP are whole protocols, which user space recognises. */
+static __always_inline bool packet_is_data(const struct pkt_meta *m, const struct app_scratch *app)
+{
+	if (m->proto != PROTO_TCP)
+		return true;
+	if (m->tcp_flags & (TCP_HDR_SYN | TCP_HDR_RST))
+		return false;
+	if (m->l3_end <= m->payload_off)	/* PSH without payload: an anonymised capture's data */
+		return (m->tcp_flags & (TCP_HDR_PSH | TCP_HDR_FIN)) == TCP_HDR_PSH;
+	if (m->payload_kind == PAYLOAD_TLS_HANDSHAKE)
+		return app && app->app.kind == IOTPROF_APP_TLS && app->app.tls.sni[0];
+	return m->payload_kind != PAYLOAD_HTTP_STATUS;
+}
+
 static __always_inline struct iotprof_flow *
 flow_account(const struct pkt_meta *m, struct app_scratch *app, __u32 epoch, __u64 now,
 	     __u32 wire_len, __u8 flow_flags)
@@ -112,11 +129,15 @@ flow_account(const struct pkt_meta *m, struct app_scratch *app, __u32 epoch, __u
 		f->bytes[0] = f->bytes[1] = 0;
 		f->blocked = 0;
 		f->tcp_flags[0] = f->tcp_flags[1] = 0;
-		f->flags &= ~IOTPROF_FLOW_F_PAYLOAD;
+		f->flags &= ~(IOTPROF_FLOW_F_PAYLOAD | IOTPROF_FLOW_F_DATA);
 		flow_take_names(f, &k);
 	}
 	if (m->l3_end > m->payload_off)
 		flow_flags |= IOTPROF_FLOW_F_PAYLOAD;
+	if (!(f->flags & IOTPROF_FLOW_F_DATA) && packet_is_data(m, app)) {
+		f->data_side = sender;
+		flow_flags |= IOTPROF_FLOW_F_DATA;
+	}
 	/* The handshake names the initiator better than the first packet: a
 	 * record may begin mid-connection (iotprof or a capture started late)
 	 * or be an earlier connection's on a reused port pair.  The SYN's

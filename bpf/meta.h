@@ -11,6 +11,14 @@ enum frag_kind {
 	FRAG_LATER,		/* offset > 0: no L4 header, never parse one */
 };
 
+/* What a TCP payload's first bytes say, for the data-plane test
+ * (IOTPROF_FLOW_F_DATA): set by app_guess, which reads them anyway. */
+enum payload_kind {
+	PAYLOAD_OPAQUE = 0,	/* data, or not looked at */
+	PAYLOAD_TLS_HANDSHAKE,	/* a TLS handshake or change_cipher_spec record */
+	PAYLOAD_HTTP_STATUS,	/* "HTTP/1." : a response's status line */
+};
+
 union addr16 {
 	__u8  b[16];
 	__u32 w[4];
@@ -36,7 +44,8 @@ struct pkt_meta {
 	__u8  frag;		/* enum frag_kind */
 	__u8  tcp_flags;
 	__u8  frag_proto;	/* the protocol number that keys the fragment map */
-	__u8  pad[7];
+	__u8  payload_kind;	/* enum payload_kind: what the first payload bytes are */
+	__u8  pad[6];
 };
 
 #endif

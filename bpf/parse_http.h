@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * HTTP/1.x request line on any TCP port: the method, the URI and the Host
+ * HTTP/1.x request line on any TCP port, and over UDP (SSDP and other
+ * HTTPU requests): the method, the URI and the Host
  * header, from the segment that starts the request.  A request is only
  * taken as one when its line is "METHOD SP URI SP HTTP/1.x"; a URI longer
  * than IOTPROF_URI_MAX - 1 is kept cut and flagged truncated, and then the
@@ -12,51 +13,60 @@
 
 #include "app_scratch.h"
 
-/* Request methods, as the first 8 payload bytes read little-endian: the
- * method and its space, masked to their length.  One compare each. */
-#define HTTP_M(a, b, c, d, e, f, g, h) \
-	((__u64)(a) | (__u64)(b) << 8 | (__u64)(c) << 16 | (__u64)(d) << 24 | \
-	 (__u64)(e) << 32 | (__u64)(f) << 40 | (__u64)(g) << 48 | (__u64)(h) << 56)
-#define HTTP_MASK(n) ((n) == 8 ? ~0ull : (1ull << (8 * (n))) - 1)
+/*
+ * The method is any RFC 9110 token (tchar: ALPHA, DIGIT and
+ * "!#$%&'*+-.^_`|~"): GET and POST, but also UPnP's NOTIFY and M-SEARCH or a
+ * vendor's CCM_POST.  It must start with an upper-case letter, as every
+ * registered method does: opaque data rarely does, and the whole request
+ * line is checked before anything is taken.
+ */
+#define HTTP_METHOD_MAX (IOTPROF_METHOD_MAX - 1)
 
-struct http_method {
-	__u64 word;
-	__u8 len;		/* without the space */
-};
-
-static const struct http_method http_methods[] = {
-	{ HTTP_M('G', 'E', 'T', ' ', 0, 0, 0, 0), 3 },
-	{ HTTP_M('P', 'O', 'S', 'T', ' ', 0, 0, 0), 4 },
-	{ HTTP_M('P', 'U', 'T', ' ', 0, 0, 0, 0), 3 },
-	{ HTTP_M('H', 'E', 'A', 'D', ' ', 0, 0, 0), 4 },
-	{ HTTP_M('D', 'E', 'L', 'E', 'T', 'E', ' ', 0), 6 },
-	{ HTTP_M('O', 'P', 'T', 'I', 'O', 'N', 'S', ' '), 7 },
-	{ HTTP_M('P', 'A', 'T', 'C', 'H', ' ', 0, 0), 5 },
-	{ HTTP_M('C', 'O', 'N', 'N', 'E', 'C', 'T', ' '), 7 },
-	{ HTTP_M('T', 'R', 'A', 'C', 'E', ' ', 0, 0), 5 },
-	{ HTTP_M('N', 'O', 'T', 'I', 'F', 'Y', ' ', 0), 6 },	/* UPnP events */
-};
-
-/* The method's length when the 8 bytes (little-endian) start "METHOD ". */
-static __always_inline int http_method_len_of(__u64 word)
+static __always_inline bool http_tchar(__u8 c)
 {
-#pragma unroll
-	for (int i = 0; i < (int)(sizeof(http_methods) / sizeof(http_methods[0])); i++)
-		if ((word & HTTP_MASK(http_methods[i].len + 1)) == http_methods[i].word)
-			return http_methods[i].len;
-	return 0;
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+		return true;
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+	case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+		return true;
+	}
+	return false;
 }
 
+/* Could these first 8 payload bytes start a request line?  A token that
+ * starts with an upper-case letter and ends in a space, or fills all 8. */
+static __always_inline bool http_request_start(const __u8 first[8])
+{
+	bool ended = false;
+
+	if (first[0] < 'A' || first[0] > 'Z')
+		return false;
+#pragma unroll
+	for (int k = 1; k < 8; k++) {
+		if (ended)
+			break;
+		if (first[k] == ' ')
+			ended = true;
+		else if (!http_tchar(first[k]))
+			return false;
+	}
+	return true;
+}
+
+/* The method's length when the scratch starts "METHOD SP", else 0. */
 static __always_inline int http_method_len(const struct app_scratch *s)
 {
-	__u64 word = 0;
-
-	if (s->len < 9)
-		return 0;
 #pragma unroll
-	for (int k = 0; k < 8; k++)
-		word |= (__u64)sb(s, k) << (8 * k);
-	return http_method_len_of(word);
+	for (int k = 1; k <= HTTP_METHOD_MAX; k++) {
+		if (k >= (int)s->len)
+			return 0;
+		if (sb(s, k) == ' ')
+			return k;
+		if (!http_tchar(sb(s, k)))
+			return 0;
+	}
+	return 0;
 }
 
 static long http_uri_step(__u32 i, void *ctx)
@@ -186,6 +196,11 @@ static __noinline int parse_http(void)
 			if (sb(s, v + k) != (__u8)version[k])
 				return -1;
 		}
+	} else if (w->done == 2) {
+		/* A line without a version is HTTP/0.9's simple request, which
+		 * only GET has; "EHLO host" or "USER name" is another protocol. */
+		if (mlen != 3 || sb(s, 0) != 'G' || sb(s, 1) != 'E' || sb(s, 2) != 'T')
+			return -1;
 	} else if (!w->done) {
 		s->app.flags |= w->out >= IOTPROF_URI_MAX - 1 ? IOTPROF_APP_F_TRUNCATED
 							      : IOTPROF_APP_F_INCOMPLETE;
@@ -196,7 +211,7 @@ static __noinline int parse_http(void)
 	s->path_hash = hash;
 	s->uri_len = w->out;
 	v = FNV_SEED;
-	for (int k = 0; k < 8; k++)
+	for (int k = 0; k < HTTP_METHOD_MAX; k++)
 		if (k < mlen) {
 			s->app.http.method[k] = sb(s, k);
 			hash = fnv_step(hash, sb(s, k));

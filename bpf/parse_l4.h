@@ -12,7 +12,10 @@
 #include "meta.h"
 
 /* The 20-byte TCP header without bitfields: flags are byte 13. */
+#define TCP_HDR_FIN 0x01
 #define TCP_HDR_SYN 0x02
+#define TCP_HDR_RST 0x04
+#define TCP_HDR_PSH 0x08
 #define TCP_HDR_ACK 0x10
 
 struct tcp_fixed {

@@ -13,6 +13,7 @@
 
 #include "app_scratch.h"
 
+#define TLS_CONTENT_CCS       20	/* change_cipher_spec: part of the handshake */
 #define TLS_CONTENT_HANDSHAKE 22
 #define TLS_CLIENT_HELLO      1
 #define TLS_EXT_SERVER_NAME   0

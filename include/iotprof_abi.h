@@ -159,6 +159,14 @@ struct iotprof_app {
 #define IOTPROF_FLOW_F_LOCAL_OUT  0x02	/* seen at TC egress (gateway-originated) */
 #define IOTPROF_FLOW_F_HANDSHAKE  0x04	/* TCP: the initiator comes from a SYN or SYN-ACK */
 #define IOTPROF_FLOW_F_PAYLOAD    0x08	/* a packet of this epoch carried data past its L4 header */
+/* A packet of this epoch belonged to the data plane (the Forest paper,
+ * section III-B): not a TCP SYN or RST, not a segment without data, not a
+ * TLS handshake record other than a ClientHello naming its server (SNI),
+ * not the status line of an HTTP response (the response belongs to its
+ * request).  A segment without payload that has PSH set counts as data:
+ * anonymised captures cut payloads but keep the flags.  Set for every
+ * packet of other protocols; user space decides what ICMP, DHCP, ... are. */
+#define IOTPROF_FLOW_F_DATA       0x10
 
 struct iotprof_flow {
 	__u64 first_ns;		/* first packet of this epoch (CLOCK_MONOTONIC live, capture time offline) */
@@ -171,7 +179,8 @@ struct iotprof_flow {
 	__u8  flags;		/* IOTPROF_FLOW_F_* */
 	__u8  tcp_flags[2];	/* OR of the TCP flags seen, per direction */
 	__u32 name_id[2];	/* host-name ids of initiator/responder, 0 = none */
-	__u32 pad;
+	__u8  data_side;	/* enum iotprof_side: who sent the first IOTPROF_FLOW_F_DATA packet */
+	__u8  pad[3];
 	struct iotprof_app app;
 };
 

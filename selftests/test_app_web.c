@@ -82,7 +82,11 @@ static void test_http_not_http1(void)
 	static const char *const reqs[] = {
 		"GET / HTTP/2.0\r\nHost: a.example\r\n\r\n",
 		"GET / FTP/1.1\r\n\r\n",
+		"EHLO mail.example\r\n",	/* SMTP: only GET may omit the version */
+		"USER anonymous\r\n",	/* FTP */
 	};
+	static const char *const not_requests[] = { "get / HTTP/1.1\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n",
+						     "\x16\x03\x01 / HTTP/1.1\r\n\r\n" };
 	struct pkt_buf m = {};
 	struct flow_table t;
 
@@ -91,15 +95,74 @@ static void test_http_not_http1(void)
 		pb_put(&m, reqs[i], strlen(reqs[i]));
 		expect_app_rejected(IOTPROF_APP_HTTP, 6, 80, &m, reqs[i]);
 	}
-	/* An unknown method is turned away before parsing: no record, and
-	 * not even a rejection. */
+	/* Not a token, or not starting with an upper-case letter: turned away
+	 * before parsing, no record and not even a rejection. */
+	for (size_t i = 0; i < sizeof(not_requests) / sizeof(not_requests[0]); i++) {
+		reset();
+		m.len = 0;
+		pb_put(&m, not_requests[i], strlen(not_requests[i]));
+		send_app(6, DEV, 40000, SRV, 80, &m);
+		t = table();
+		EXPECT(app_count(&t, IOTPROF_APP_HTTP) == 0, "%.8s accepted", not_requests[i]);
+		EXPECT(stat_delta(IOTPROF_STAT_APP_REJECTED) == 0, "%.8s: parsed", not_requests[i]);
+		flows_free(&t);
+	}
+}
+
+/* RFC 9110: a method is any token.  UPnP and vendors use their own:
+ * NOTIFY, M-SEARCH, CCM_POST; 15 characters are kept. */
+static void test_http_token_methods(void)
+{
+	static const char *const methods[] = { "FETCH", "M-SEARCH", "CCM_POST", "NOTIFY", "X1!#$%&'*+.^_`|~",
+					       "PROPFIND" };
+	char req[128];
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		struct flow_table t;
+		char want[IOTPROF_METHOD_MAX];
+
+		snprintf(req, sizeof(req), "%s /x HTTP/1.1\r\nHost: h.example\r\n\r\n", methods[i]);
+		snprintf(want, sizeof(want), "%s", methods[i]);
+		if (strlen(methods[i]) > IOTPROF_METHOD_MAX - 1) {
+			/* longer than the method field: not a request iotprof can name */
+			struct pkt_buf m = {};
+
+			pb_put(&m, req, strlen(req));
+			expect_app_rejected(IOTPROF_APP_HTTP, 6, 80, &m, methods[i]);
+			continue;
+		}
+		expect_http(http_one(&t, req), want, "/x", "h.example", 0);
+		flows_free(&t);
+	}
+}
+
+/* HTTP over UDP: SSDP's M-SEARCH and NOTIFY to 239.255.255.250:1900. */
+static void test_http_over_udp(void)
+{
+	static const char ssdp[] = "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n"
+				   "MAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n";
+	struct pkt_buf m = {};
+	struct flow_table t;
+	const struct flow_entry *e;
+
+	reset();
+	pb_put(&m, ssdp, strlen(ssdp));
+	send_app(17, DEV, 41000, "239.255.255.250", 1900, &m);
+	t = table();
+	e = app_rec(&t, IOTPROF_APP_HTTP, 0, NULL);
+	if (EXPECT(e != NULL, "no HTTP record for M-SEARCH over UDP")) {
+		EXPECT_STR(e->val.app.http.method, "M-SEARCH", "method");
+		EXPECT_STR(e->val.app.http.uri, "*", "URI");
+		EXPECT_STR(e->val.app.http.host, "239.255.255.250:1900", "host");
+	}
+	flows_free(&t);
+	/* Opaque UDP (a vendor protocol) is not taken for HTTP. */
 	reset();
 	m.len = 0;
-	pb_put(&m, "FETCH / HTTP/1.1\r\n\r\n", 21);
-	send_app(6, DEV, 40000, SRV, 80, &m);
+	pb_put(&m, "\x02\x00\x00\x01GET xx", 10);
+	send_app(17, DEV, 41000, SRV, 9999, &m);
 	t = table();
-	EXPECT(app_count(&t, IOTPROF_APP_HTTP) == 0, "FETCH accepted");
-	EXPECT_EQ(t.n, 1, "FETCH counts to its connection");
+	EXPECT(app_count(&t, IOTPROF_APP_HTTP) == 0, "opaque UDP taken for HTTP");
 	flows_free(&t);
 }
 
@@ -365,6 +428,8 @@ int main(void)
 	RUN(test_http_post);
 	RUN(test_http_uri_length);
 	RUN(test_http_not_http1);
+	RUN(test_http_token_methods);
+	RUN(test_http_over_udp);
 	RUN(test_http_pipelined);
 	RUN(test_coap_get_uri);
 	RUN(test_coap_extended_delta);

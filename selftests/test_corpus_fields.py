@@ -225,9 +225,7 @@ def tshark_facts(path):
         for s in c[SNI]:
             sni[(flow, norm_tshark(s))].append(num)
         m, u, h = c["http.request.method"], c["http.request.uri"], c["http.host"]
-        if m and l4 != "tcp":            # SSDP and other HTTP over UDP: by design
-            excluded["HTTP over UDP (SSDP)"].append(num)
-        elif m:
+        if m:                            # over TCP, and over UDP (SSDP)
             # Pipelined requests: Host lines align with requests only when
             # every request has one.
             h = (h if len(h) == len(m) else h[:1] if len(m) == 1 else []) + [None] * len(m)

@@ -245,7 +245,8 @@ static void test_defaults(void)
 	experiment_defaults(&ex);
 	EXPECT(ex.iterations == 20 && ex.capture_s == 20 && ex.pause_min_s == 40 && ex.pause_max_s == 150,
 	       "m, d, pauses");
-	EXPECT(!ex.boot && ex.prune && !ex.save_pcap && ex.lease_s == 300 && !ex.seed, "flags");
+	EXPECT(!ex.boot && ex.prune && !ex.keep_control && !ex.save_pcap && ex.lease_s == 300 && !ex.seed,
+	       "flags");
 	EXPECT(ex.interaction.timeout_s == 60 && ex.interaction.off_s == 5, "interaction times");
 	EXPECT(ex.verify.kind == VERIFY_NONE && ex.verify.threshold == 0.9 && ex.verify.timeout_s == 30 &&
 	       ex.verify.delay_s == 0, "verify");
@@ -255,6 +256,10 @@ static void test_defaults(void)
 	EXPECT(load_text(BASE, &ex) == 0, "minimal file:\n%s", errtext);
 	EXPECT(!strcmp(ex.output, "campaign-plug-toggle"), "output default \"%s\"", ex.output);
 	EXPECT(ex.iterations == 20 && ex.capture_s == 20 && !ex.boot, "defaults after load");
+	EXPECT(load_text(BASE "control-plane: keep\n", &ex) == 0 && ex.keep_control, "control-plane: keep:\n%s",
+	       errtext);
+	EXPECT(load_text(BASE "control-plane: drop\n", &ex) == 0 && !ex.keep_control, "control-plane: drop:\n%s",
+	       errtext);
 
 	EXPECT(load_text("event: e\ndevice: {address: \"fd00::5\"}\ninteraction: {kind: command, command: x}\n",
 			 &ex) == 0, "IPv6 device:\n%s", errtext);
@@ -476,7 +481,10 @@ static void test_error_unknown_keys(void)
 	expect_error("verify: {kind: none, delay: 1}\n", "delay", "verify.delay: not a key of kind \"none\"");
 	expect_error("limits: {max-depht: 2}\n", "max-depht", "limits.max-depht: unknown key; did you mean \"max-depth\"?");
 	expect_error("pause: {min: 1, mx: 2}\n", "mx", "pause.mx: unknown key; did you mean \"max\"?");
-	expect_error("prune: nodes\n", "nodes", "prune: unknown pruning \"nodes\"; did you mean \"node\"?");
+	expect_error("prune: nodes\n", "nodes",
+		     "prune: unknown value \"nodes\" (node or none); did you mean \"node\"?");
+	expect_error("control-plane: keeps\n", "keeps",
+		     "control-plane: unknown value \"keeps\" (drop or keep); did you mean \"keep\"?");
 	expect_error("!event: e\ndevice: {address: 10.0.0.1}\n"
 		     "interaction: {kind: adb, steps: [{tapp: [1, 2]}]}\n", "tapp",
 		     "interaction.steps[0].tapp: unknown key; did you mean \"tap\"?");

@@ -517,7 +517,7 @@ def fmt_rows(rows, limit=6):
 # ---- our side ------------------------------------------------------------------
 
 def run(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="surrogateescape")
     if p.returncode:
         raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()[-2000:]))
     return p.stdout
@@ -531,12 +531,12 @@ def replay(ev, work, phone):
         cmd += ["--phone", phone]
     t = time.time()
     run(cmd)
-    with open(os.path.join(out, "summary.json")) as f:
+    with open(os.path.join(out, "summary.json"), errors="surrogateescape") as f:
         summary = json.load(f)
-    with open(os.path.join(out, "tree.json")) as f:
+    with open(os.path.join(out, "tree.json"), errors="surrogateescape") as f:
         tree = json.load(f)
     for tr in glob.glob(os.path.join(out, "nodes", "*", "trace-*.json.gz")):
-        with gzip.open(tr, "rt") as f:
+        with gzip.open(tr, "rt", errors="surrogateescape") as f:
             for fl in json.load(f).get("flows", []):
                 for h, a in zip((fl["flow"]["src"], fl["flow"]["dst"]), fl.get("addrs", [])):
                     if h != a:

@@ -505,6 +505,7 @@ static int prepare(struct campaign *c)
 	for (int i = 0; i < c->e.n_device_addrs; i++)
 		if ((err = trace_hosts_add(&c->hosts, c->e.device_addrs[i])))
 			return err;
+	c->hosts.keep_control = c->e.keep_control;
 	if (c->e.phone[0] && (err = trace_hosts_add(&c->hosts, c->e.phone)))
 		return err;
 	if (!wk)

@@ -98,7 +98,8 @@ static void replay_usage(FILE *out)
 {
 	fprintf(out,
 "usage: iotprof replay EVENT_DIR --device ADDR --out DIR [--phone ADDR]\n"
-"                      [--iterations M] [--prune node|none] [--dns-cache FILE] [--quiet]\n"
+"                      [--iterations M] [--prune node|none] [--dns-cache FILE]\n"
+"                      [--control-plane drop|keep] [--quiet]\n"
 "\n"
 "Runs the whole campaign against recorded data: for each blocked set the\n"
 "tree asks for, the traces recorded for it.  EVENT_DIR is one of our\n"
@@ -109,12 +110,14 @@ static void replay_usage(FILE *out)
 "  --device ADDR     the device's address (repeatable)\n"
 "  --phone ADDR      the triggering host's address: its flows count too\n"
 "  --iterations M    m (default 20: the dataset's repetitions)\n"
-"  --prune MODE      node (default) or none\n");
+"  --prune MODE      node (default) or none\n"
+"  --control-plane keep  control-plane packets (ARP, ICMP, DHCP, TCP and TLS\n"
+"                    handshakes) make Flow IDs too; drop (default) as the paper\n");
 }
 
 static int write_replay_experiment(const char *dir, const char *source, char *const *devices, int n_dev,
-				   const char *phone, int m, const char *prune, const char *dns_cache, char *path,
-				   size_t len)
+				   const char *phone, int m, const char *prune, const char *control,
+				   const char *dns_cache, char *path, size_t len)
 {
 	char src[PATH_MAX], tmp[PATH_MAX], *event;
 	FILE *f;
@@ -143,7 +146,7 @@ static int write_replay_experiment(const char *dir, const char *source, char *co
 	if (phone)
 		fprintf(f, "phone: \"%s\"\n", phone);
 	fprintf(f, "interaction:\n  kind: replay\n  source: \"%s\"\n", src);
-	fprintf(f, "iterations: %d\nprune: %s\n", m, prune);
+	fprintf(f, "iterations: %d\nprune: %s\ncontrol-plane: %s\n", m, prune, control);
 	if (dns_cache) {
 		char dc[PATH_MAX];
 
@@ -161,11 +164,12 @@ int cmd_replay(int argc, char **argv, const char *pin_dir)
 		{ "iterations", required_argument, NULL, 'm' },
 		{ "prune", required_argument, NULL, 'P' },
 		{ "dns-cache", required_argument, NULL, 'c' },
+		{ "control-plane", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *out = NULL, *phone = NULL, *prune = "node", *dns_cache = NULL;
+	const char *out = NULL, *phone = NULL, *prune = "node", *control = "drop", *dns_cache = NULL;
 	char *devices[8], path[PATH_MAX + 32];
 	struct campaign_opts o = {};
 	struct experiment *e;
@@ -199,6 +203,13 @@ int cmd_replay(int argc, char **argv, const char *pin_dir)
 			prune = optarg;
 			break;
 		case 'c': dns_cache = optarg; break;
+		case 'C':
+			if (strcmp(optarg, "drop") && strcmp(optarg, "keep")) {
+				pr_warn("replay: --control-plane is 'drop' or 'keep', not '%s'", optarg);
+				return 2;
+			}
+			control = optarg;
+			break;
 		case 'q': o.quiet = true; break;
 		case 'h': replay_usage(stdout); return 0;
 		default: replay_usage(stderr); return 2;
@@ -210,7 +221,7 @@ int cmd_replay(int argc, char **argv, const char *pin_dir)
 		replay_usage(stderr);
 		return 2;
 	}
-	if (write_replay_experiment(out, argv[optind], devices, n_dev, phone, m, prune, dns_cache, path,
+	if (write_replay_experiment(out, argv[optind], devices, n_dev, phone, m, prune, control, dns_cache, path,
 				    sizeof(path)))
 		return 1;
 	e = calloc(1, sizeof(*e));

@@ -978,21 +978,45 @@ static bool read_pause(struct loader *l, const char *key, yaml_node_t *n, void *
 	return true;
 }
 
+/* A scalar that must be one of names: *idx is its index. */
+static bool read_one_of(struct loader *l, const char *key, yaml_node_t *n, const char *const *names,
+			size_t n_names, size_t *idx)
+{
+	char what[80] = "", hint[100];
+	const char *s;
+
+	for (size_t i = 0; i < n_names; i++)
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%s", i ? " or " : "", names[i]);
+	if (!(s = scalar(l, key, n, what)))
+		return false;
+	for (*idx = 0; *idx < n_names; (*idx)++)
+		if (!strcmp(s, names[*idx]))
+			return true;
+	suggest(s, names, n_names, hint, sizeof(hint));
+	error_at(l, n, key, "unknown value \"%.40s\" (%s)%s", s, what, hint);
+	return false;
+}
+
 static bool read_prune(struct loader *l, const char *key, yaml_node_t *n, void *base)
 {
 	static const char *const names[] = { "node", "none" };
-	const char *s = scalar(l, key, n, "node or none");
-	char hint[100];
+	size_t i;
 
-	if (!s)
+	if (!read_one_of(l, key, n, names, 2, &i))
 		return false;
-	if (!strcmp(s, "node") || !strcmp(s, "none")) {
-		((struct experiment *)base)->prune = !strcmp(s, "node");
-		return true;
-	}
-	suggest(s, names, 2, hint, sizeof(hint));
-	error_at(l, n, key, "unknown pruning \"%.40s\"%s", s, hint);
-	return false;
+	((struct experiment *)base)->prune = i == 0;
+	return true;
+}
+
+static bool read_control_plane(struct loader *l, const char *key, yaml_node_t *n, void *base)
+{
+	static const char *const names[] = { "drop", "keep" };
+	size_t i;
+
+	if (!read_one_of(l, key, n, names, 2, &i))
+		return false;
+	((struct experiment *)base)->keep_control = i == 1;
+	return true;
 }
 
 static const struct key_def top_keys[] = {
@@ -1010,6 +1034,7 @@ static const struct key_def top_keys[] = {
 	{ .name = "dns-cache", .type = T_PATH, EX(dns_cache) },
 	{ .name = "limits", .type = T_SPECIAL, .special = read_limits },
 	{ .name = "prune", .type = T_SPECIAL, .special = read_prune },
+	{ .name = "control-plane", .type = T_SPECIAL, .special = read_control_plane },
 	{ .name = "output", .type = T_STR, EX(output) },
 	{ .name = "pin-dir", .type = T_STR, EX(pin_dir) },
 	{ .name = "lease", .type = T_DUR, EX(lease_s) },

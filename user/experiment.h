@@ -79,6 +79,7 @@ struct experiment {
 	int max_nodes;			/* 0 = no limit (default 0) */
 	double max_wall_s;		/* 0 = no limit (default 0) */
 	bool prune;			/* prune: node (true, default) | none */
+	bool keep_control;		/* control-plane: drop (false, default) | keep */
 	char output[PATH_MAX];		/* campaign directory (default ./campaign-<device>-<event>) */
 	char pin_dir[PATH_MAX];		/* iotprof-load's pin directory ("" = the default) */
 	double lease_s;			/* deny-rule lease, renewed while running (default 300) */

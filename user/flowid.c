@@ -15,7 +15,6 @@ int well_known_load(const char *path, struct well_known *wk)
 	FILE *f = fopen(path, "r");
 
 	wk->n = 0;
-	wk->eph_lo = wk->eph_hi = 0;
 	if (!f) {
 		pr_warn("%s: %s", path, strerror(errno));
 		return -errno;
@@ -29,14 +28,6 @@ int well_known_load(const char *path, struct well_known *wk)
 			*hash = 0;
 		if (strspn(line, " \t\r\n") == strlen(line))
 			continue;
-		if (sscanf(line, " ephemeral %d-%d", &wk->eph_lo, &wk->eph_hi) == 2) {
-			if (wk->eph_lo < 1 || wk->eph_hi > 65535 || wk->eph_lo > wk->eph_hi) {
-				pr_warn("%s:%u: the ephemeral range must be LOW-HIGH within 1-65535", path, lineno);
-				fclose(f);
-				return -EINVAL;
-			}
-			continue;
-		}
 		if ((sscanf(line, " %d/%7[a-z]", &port, proto) < 1) || port < 0 || port > 65535 ||
 		    wk->n == sizeof(wk->v) / sizeof(wk->v[0])) {
 			pr_warn("%s:%u: not a port or port/protocol", path, lineno);
@@ -59,8 +50,9 @@ bool well_known_has(const struct well_known *wk, const char *proto, int port)
 	return false;
 }
 
-/* Equal, or equal but for the ports when ports is false. */
-static bool same(const struct flowid *a, const struct flowid *b, bool ports)
+/* Equal as written (source to source), or equal but for the ports when
+ * ports is false. */
+static bool same_oriented(const struct flowid *a, const struct flowid *b, bool ports)
 {
 	return !strcmp(a->src, b->src) && !strcmp(a->dst, b->dst) && !strcmp(a->proto, b->proto) &&
 	       a->app_kind == b->app_kind && !strcmp(a->app_a, b->app_a) &&
@@ -68,9 +60,36 @@ static bool same(const struct flowid *a, const struct flowid *b, bool ports)
 	       (!ports || (a->sport == b->sport && a->dport == b->dport));
 }
 
-/* FNV-1a over the fields: ports on both sides (PORTS_BOTH), none
- * (PORTS_NONE), or one side (PORTS_SRC / PORTS_DST) for the port rule. */
-enum hash_ports { PORTS_BOTH, PORTS_NONE, PORTS_SRC, PORTS_DST };
+/* b with its two ends swapped. */
+static void reversed(const struct flowid *b, struct flowid *r)
+{
+	*r = *b;
+	memcpy(r->src, b->dst, sizeof(r->src));
+	memcpy(r->dst, b->src, sizeof(r->dst));
+	r->sport = b->dport;
+	r->dport = b->sport;
+}
+
+/* A Flow ID describes a bidirectional flow: its source is who spoke
+ * first, but the flow is the same whoever did (a capture that begins
+ * inside a connection may see the server first).  Equal as written or
+ * with the ends swapped. */
+static bool same(const struct flowid *a, const struct flowid *b)
+{
+	struct flowid r;
+
+	if (same_oriented(a, b, true))
+		return true;
+	if (strcmp(a->src, b->dst) || strcmp(a->dst, b->src) || a->sport != b->dport || a->dport != b->sport)
+		return false;
+	reversed(b, &r);
+	return same_oriented(a, &r, true);
+}
+
+/* FNV-1a over the fields.  KEY_BOTH is the set's own index: symmetric in
+ * the two ends, as same() is.  The port rule indexes canonical Flow IDs
+ * (flowid_canonical) as written, by everything but the ports. */
+enum hash_ports { KEY_BOTH, KEY_NO_PORTS };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -81,28 +100,31 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+static uint64_t endpoint_hash(const char *host, int port)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ull, host, strlen(host) + 1);
+
+	return fnv(h, &port, sizeof(port));
+}
+
 static uint64_t flowid_hash(const struct flowid *f, enum hash_ports ports)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
-	h = fnv(h, f->src, strlen(f->src) + 1);
-	h = fnv(h, f->dst, strlen(f->dst) + 1);
 	h = fnv(h, f->proto, strlen(f->proto) + 1);
 	h = fnv(h, &f->app_kind, 1);
 	h = fnv(h, f->app_a, strlen(f->app_a) + 1);
 	h = fnv(h, f->app_b, strlen(f->app_b) + 1);
 	h = fnv(h, f->app_c, strlen(f->app_c) + 1);
-	if (ports == PORTS_BOTH || ports == PORTS_SRC)
-		h = fnv(h, &f->sport, sizeof(f->sport));
-	if (ports == PORTS_BOTH || ports == PORTS_DST)
-		h = fnv(h, &f->dport, sizeof(f->dport));
-	return h;
+	if (ports == KEY_BOTH)
+		return h ^ (endpoint_hash(f->src, f->sport) + endpoint_hash(f->dst, f->dport));
+	h = fnv(h, f->src, strlen(f->src) + 1);
+	return fnv(h, f->dst, strlen(f->dst) + 1);
 }
 
 static bool match(const struct flowid *a, const struct flowid *b, enum hash_ports ports)
 {
-	return same(a, b, false) && (ports == PORTS_NONE || ports == PORTS_DST || a->sport == b->sport) &&
-	       (ports == PORTS_NONE || ports == PORTS_SRC || a->dport == b->dport);
+	return ports == KEY_BOTH ? same(a, b) : same_oriented(a, b, false);
 }
 
 /* An index of a set by one hashing mode; slots hold index + 1. */
@@ -111,17 +133,19 @@ struct index {
 	size_t slots;
 };
 
-static int index_insert(struct index *x, const struct flowid *v, size_t i, enum hash_ports ports)
+/* Indexes v[i], unless an equal entry is there: the first of equal ones
+ * stays, and its index is returned (else -1). */
+static long index_insert(struct index *x, const struct flowid *v, size_t i, enum hash_ports ports)
 {
 	size_t mask = x->slots - 1, at = flowid_hash(&v[i], ports) & mask;
 
 	while (x->slot[at]) {
 		if (match(&v[x->slot[at] - 1], &v[i], ports))
-			return 0;	/* the first of equal ones stays */
+			return (long)x->slot[at] - 1;
 		at = (at + 1) & mask;
 	}
 	x->slot[at] = i + 1;
-	return 0;
+	return -1;
 }
 
 /* An empty index with room for n entries at a load of at most one half. */
@@ -135,15 +159,6 @@ static int index_alloc(struct index *x, size_t n)
 	if (!x->slot)
 		return -ENOMEM;
 	x->slots = slots;
-	return 0;
-}
-
-static int index_build(struct index *x, const struct flowid *v, size_t n, enum hash_ports ports)
-{
-	if (index_alloc(x, n))
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		index_insert(x, v, i, ports);
 	return 0;
 }
 
@@ -170,7 +185,7 @@ static int set_index(struct flowid_set *s, size_t room)
 	if (index_alloc(&x, 2 * (s->n + room)))
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++)
-		index_insert(&x, s->v, i, PORTS_BOTH);
+		index_insert(&x, s->v, i, KEY_BOTH);
 	s->slot = x.slot;
 	s->slots = x.slots;
 	s->indexed = s->n;
@@ -182,10 +197,10 @@ bool flowid_set_has(const struct flowid_set *s, const struct flowid *f)
 	struct index x = { s->slot, s->slots };
 
 	if (s->slot && s->indexed == s->n)
-		return index_find(&x, s->v, f, PORTS_BOTH) != NULL;
+		return index_find(&x, s->v, f, KEY_BOTH) != NULL;
 	/* Filled by hand, not by flowid_set_add: no index to trust. */
 	for (size_t i = 0; i < s->n; i++)
-		if (same(&s->v[i], f, true))
+		if (same(&s->v[i], f))
 			return true;
 	return false;
 }
@@ -198,7 +213,7 @@ int flowid_set_add(struct flowid_set *s, const struct flowid *f)
 		return -ENOMEM;
 	x.slot = s->slot;
 	x.slots = s->slots;
-	if (index_find(&x, s->v, f, PORTS_BOTH))
+	if (index_find(&x, s->v, f, KEY_BOTH))
 		return 0;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 32;
@@ -210,7 +225,7 @@ int flowid_set_add(struct flowid_set *s, const struct flowid *f)
 		s->cap = cap;
 	}
 	s->v[s->n] = *f;
-	index_insert(&x, s->v, s->n++, PORTS_BOTH);
+	index_insert(&x, s->v, s->n++, KEY_BOTH);
 	s->indexed = s->n;
 	return 0;
 }
@@ -222,30 +237,64 @@ void flowid_set_free(struct flowid_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Per trace, the index by everything but one port: "does this trace hold
- * this flow with this source (destination) port?" in O(1). */
+/* The port rule's view of one trace: per flow without its ports, the port
+ * each end had, or FLOWID_PORT_ANY where the trace shows the flow with
+ * several (several connections). */
 struct trace_ports {
-	struct index by_sport, by_dport;
+	struct index flows;
+	int *sport, *dport;	/* by entry index: the end's only port, or any */
 };
 
-static bool port_in_all(const struct flowid_set *traces, const struct trace_ports *tp, size_t n,
-			const struct flowid *f, bool src_side)
+static int trace_ports_build(struct trace_ports *tp, const struct flowid_set *t)
 {
-	for (size_t t = 0; t < n; t++)
-		if (!index_find(src_side ? &tp[t].by_sport : &tp[t].by_dport, traces[t].v, f,
-				src_side ? PORTS_SRC : PORTS_DST))
+	if (index_alloc(&tp->flows, t->n) || !(tp->sport = calloc(t->n + 1, sizeof(int))) ||
+	    !(tp->dport = calloc(t->n + 1, sizeof(int))))
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		long first = index_insert(&tp->flows, t->v, i, KEY_NO_PORTS);
+
+		if (first < 0) {
+			tp->sport[i] = t->v[i].sport;
+			tp->dport[i] = t->v[i].dport;
+			continue;
+		}
+		if (tp->sport[first] != t->v[i].sport)
+			tp->sport[first] = FLOWID_PORT_ANY;
+		if (tp->dport[first] != t->v[i].dport)
+			tp->dport[first] = FLOWID_PORT_ANY;
+	}
+	return 0;
+}
+
+static void trace_ports_free(struct trace_ports *tp)
+{
+	free(tp->flows.slot);
+	free(tp->sport);
+	free(tp->dport);
+}
+
+/* Is f's port at one end the port of every connection of f in every trace? */
+static bool port_fixed(const struct flowid_set *traces, const struct trace_ports *tp, size_t n,
+		       const struct flowid *f, bool src_end)
+{
+	int port = src_end ? f->sport : f->dport;
+
+	for (size_t t = 0; t < n; t++) {
+		const struct flowid *e = index_find(&tp[t].flows, traces[t].v, f, KEY_NO_PORTS);
+
+		if (!e || (src_end ? tp[t].sport : tp[t].dport)[e - traces[t].v] != port)
 			return false;
+	}
 	return true;
 }
 
-/* The initiator's port in the ephemeral range names a socket, not a
- * service: a socket kept open through every trace repeats its port by
- * construction, which is no evidence that the port is fixed. */
-static bool initiator_ephemeral(const struct well_known *wk, int port)
-{
-	return wk && wk->eph_hi && port >= wk->eph_lo && port <= wk->eph_hi;
-}
-
+/* The port rule of the Forest paper: a port is kept when it is a
+ * well-known service's or when the flow shows it in every trace; else it
+ * becomes a wildcard.  The text leaves open a flow of several connections
+ * of which one shows the port everywhere; the authors' extractor keeps a
+ * port only when every connection of the flow used it (a flow aggregates
+ * its connections: "the random client ports used by A are ignored"), and
+ * so does this. */
 static int generalised(const struct flowid_set *traces, const struct trace_ports *tp, size_t n,
 		       const struct well_known *wk, const struct flowid_set *in, struct flowid_set *out)
 {
@@ -253,10 +302,10 @@ static int generalised(const struct flowid_set *traces, const struct trace_ports
 		struct flowid f = in->v[i];
 
 		if (f.sport != FLOWID_PORT_ANY && !well_known_has(wk, f.proto, f.sport) &&
-		    (initiator_ephemeral(wk, f.sport) || !port_in_all(traces, tp, n, &in->v[i], true)))
+		    !port_fixed(traces, tp, n, &in->v[i], true))
 			f.sport = FLOWID_PORT_ANY;
 		if (f.dport != FLOWID_PORT_ANY && !well_known_has(wk, f.proto, f.dport) &&
-		    !port_in_all(traces, tp, n, &in->v[i], false))
+		    !port_fixed(traces, tp, n, &in->v[i], false))
 			f.dport = FLOWID_PORT_ANY;
 		if (flowid_set_add(out, &f))
 			return -ENOMEM;
@@ -264,38 +313,86 @@ static int generalised(const struct flowid_set *traces, const struct trace_ports
 	return 0;
 }
 
+void flowid_canonical(struct flowid *f)
+{
+	int c = strcmp(f->src, f->dst);
+	struct flowid r;
+
+	if (c > 0 || (!c && f->sport > f->dport)) {
+		reversed(f, &r);
+		*f = r;
+	}
+}
+
+/* Each trace with its Flow IDs written canonically, so that one end is
+ * the same end in every trace whoever spoke first. */
+static int canonical_set(const struct flowid_set *in, struct flowid_set *out)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		struct flowid f = in->v[i];
+
+		flowid_canonical(&f);
+		if (flowid_set_add(out, &f))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A signature member written the way the first trace saw it: its source
+ * is who spoke first there. */
+static void orient_as(const struct flowid_set *trace, struct flowid *f)
+{
+	struct flowid r;
+
+	for (size_t i = 0; i < trace->n; i++) {
+		const struct flowid *t = &trace->v[i];
+
+		if (same_oriented(t, f, false))
+			return;
+		reversed(f, &r);
+		if (same_oriented(t, &r, false)) {
+			*f = r;
+			return;
+		}
+	}
+}
+
 int flowid_signature(const struct flowid_set *traces, size_t n_traces,
 		     const struct well_known *wk, struct flowid_set *out)
 {
+	struct flowid_set *canon = calloc(n_traces ? n_traces : 1, sizeof(*canon));
 	struct flowid_set *gen = calloc(n_traces ? n_traces : 1, sizeof(*gen));
 	struct trace_ports *tp = calloc(n_traces ? n_traces : 1, sizeof(*tp));
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!gen || !tp) {
+	if (!canon || !gen || !tp) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (size_t t = 0; t < n_traces && !err; t++)
-		err = index_build(&tp[t].by_sport, traces[t].v, traces[t].n, PORTS_SRC) ?:
-		      index_build(&tp[t].by_dport, traces[t].v, traces[t].n, PORTS_DST);
+		err = canonical_set(&traces[t], &canon[t]) ?: trace_ports_build(&tp[t], &canon[t]);
 	for (size_t t = 0; t < n_traces && !err; t++)
-		err = generalised(traces, tp, n_traces, wk, &traces[t], &gen[t]);
+		err = generalised(canon, tp, n_traces, wk, &canon[t], &gen[t]);
 	/* The intersection: what the first trace has that every other has. */
 	for (size_t i = 0; !err && n_traces && i < gen[0].n; i++) {
+		struct flowid f = gen[0].v[i];
 		bool everywhere = true;
 
 		for (size_t t = 1; t < n_traces && everywhere; t++)
-			everywhere = flowid_set_has(&gen[t], &gen[0].v[i]);
-		if (everywhere)
-			err = flowid_set_add(out, &gen[0].v[i]);
+			everywhere = flowid_set_has(&gen[t], &f);
+		if (!everywhere)
+			continue;
+		orient_as(&traces[0], &f);
+		err = flowid_set_add(out, &f);
 	}
 out:
-	for (size_t t = 0; gen && tp && t < n_traces; t++) {
+	for (size_t t = 0; canon && gen && tp && t < n_traces; t++) {
+		flowid_set_free(&canon[t]);
 		flowid_set_free(&gen[t]);
-		free(tp[t].by_sport.slot);
-		free(tp[t].by_dport.slot);
+		trace_ports_free(&tp[t]);
 	}
+	free(canon);
 	free(gen);
 	free(tp);
 	return err;
@@ -353,7 +450,28 @@ static struct json_object *app_json(const struct flowid *f)
 
 bool flowid_equal(const struct flowid *a, const struct flowid *b)
 {
-	return same(a, b, true);
+	return same(a, b);
+}
+
+/* b as written or reversed, its wildcards standing for any port. */
+static bool covers_oriented(const struct flowid *b, const struct flowid *f)
+{
+	return !strcmp(b->src, f->src) && !strcmp(b->dst, f->dst) && !strcmp(b->proto, f->proto) &&
+	       (b->sport == FLOWID_PORT_ANY || b->sport == f->sport) &&
+	       (b->dport == FLOWID_PORT_ANY || b->dport == f->dport) &&
+	       (b->app_kind == IOTPROF_APP_NONE ||
+		(b->app_kind == f->app_kind && !strcmp(b->app_a, f->app_a) && !strcmp(b->app_b, f->app_b) &&
+		 !strcmp(b->app_c, f->app_c)));
+}
+
+bool flowid_covers(const struct flowid *b, const struct flowid *f)
+{
+	struct flowid r;
+
+	if (covers_oriented(b, f))
+		return true;
+	reversed(f, &r);
+	return covers_oriented(b, &r);
 }
 
 bool flowid_set_same(const struct flowid_set *s, const struct flowid *v, size_t n)

@@ -45,7 +45,6 @@ struct flowid_set {
 struct well_known {
 	struct { int port; char proto[8]; } v[256];
 	size_t n;
-	int eph_lo, eph_hi;	/* "ephemeral LOW-HIGH": initiator ports never kept; 0 = none */
 };
 
 int well_known_load(const char *path, struct well_known *wk);
@@ -57,7 +56,10 @@ bool flowid_set_has(const struct flowid_set *s, const struct flowid *f);
 void flowid_set_free(struct flowid_set *s);
 
 /* The event signature: the port rule across the traces, then the
- * intersection of their Flow ID sets.  Returns 0 and fills *out. */
+ * intersection of their Flow ID sets.  Flows are bidirectional: a Flow ID
+ * matches its reverse, and each end keeps its port where that end shows
+ * it in every trace.  A member is written as the first trace saw it.
+ * Returns 0 and fills *out. */
 int flowid_signature(const struct flowid_set *traces, size_t n_traces,
 		     const struct well_known *wk, struct flowid_set *out);
 
@@ -65,7 +67,15 @@ int flowid_signature(const struct flowid_set *traces, size_t n_traces,
  * link-local, unique-local and multicast. */
 bool flowid_address_is_local(const char *text);
 
+/* Equal as written, or with the two ends (host and port) swapped: a Flow
+ * ID stands for a bidirectional flow. */
 bool flowid_equal(const struct flowid *a, const struct flowid *b);
+/* Does a deny rule made of b match every packet of f?  The same hosts and
+ * protocol (either way round), b's ports wildcards or f's, and b's
+ * application data none (the whole connection) or f's. */
+bool flowid_covers(const struct flowid *b, const struct flowid *f);
+/* Writes f with its ends in a fixed order (the lower host first). */
+void flowid_canonical(struct flowid *f);
 /* The set holds exactly the n distinct Flow IDs of v, in any order. */
 bool flowid_set_same(const struct flowid_set *s, const struct flowid *v, size_t n);
 

@@ -158,25 +158,12 @@ static int replay_pcap(struct campaign *c, const char *pcap, const char *snapsho
 		       struct flowid_set *ids)
 {
 	struct replay *rp = R(c);
-	struct iotprof_config cfg;
-	struct flow_table t = {};
+	struct flow_table t;
 	int err;
 
-	err = settings_read(offline_settings_fd(rp->run), &cfg);
-	if (!err) {
-		cfg.epoch = ++rp->epoch;
-		err = settings_write(offline_settings_fd(rp->run), &cfg);
-	}
-	if (!err)
-		err = offline_feed_pcap(rp->run, pcap);
-	if (!err)
-		err = flows_read_map(offline_flows_fd(rp->run), &t);
-	if (err) {
-		flows_free(&t);
+	err = trace_of_pcap(rp->run, &rp->epoch, pcap, &t);
+	if (err)
 		return err;
-	}
-	flows_keep_epoch(&t, rp->epoch);
-	flows_sort(&t);
 	meta->epoch = rp->epoch;
 	meta->success = true;
 	meta->score = 1;

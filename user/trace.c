@@ -13,6 +13,7 @@
 #include "names.h"
 #include "offline.h"
 #include "output.h"
+#include "state.h"
 #include "trace.h"
 
 int trace_hosts_add(struct trace_hosts *h, const char *addr)
@@ -86,28 +87,68 @@ static void host_of(const __u8 *addr, __u8 family, __u32 name_id, int strings_fd
 
 #define TCP_SYN 0x02
 
-/* Who opened the flow: the kernel's answer when a handshake showed it.  A
- * TCP record without one began mid-connection (the capture or iotprof
- * started late), where the first packet seen may be the server's: the
- * lower port is then the server's, as service ports are. */
-static bool initiator_is_lo(const struct flow_entry *e, bool *flipped)
+/* Who the Flow ID names as its source.  The paper's source is the sender
+ * of the flow's first packet once the control plane is filtered out: the
+ * kernel keeps who sent the first data-plane packet (data_side).  Keeping
+ * the control plane, the handshake's client is the source (the kernel's
+ * initiator); a TCP record without a handshake began mid-connection (the
+ * capture or iotprof started late), where the first packet seen may be
+ * the server's: the lower port is then the server's, as service ports
+ * are.  *flipped: the source is the record's responder. */
+static bool source_is_lo(const struct flow_entry *e, const struct trace_hosts *h, bool *flipped)
 {
-	bool lo = e->val.initiator == IOTPROF_SIDE_LO;
+	bool init_lo = e->val.initiator == IOTPROF_SIDE_LO, lo = init_lo;
 
-	*flipped = false;
-	if (e->key.proto == 6 && !(e->val.flags & IOTPROF_FLOW_F_HANDSHAKE) &&
-	    e->key.port_lo != e->key.port_hi && lo != (e->key.port_hi < e->key.port_lo)) {
+	if (!(h && h->keep_control) && (e->val.flags & IOTPROF_FLOW_F_DATA))
+		lo = e->val.data_side == IOTPROF_SIDE_LO;
+	else if (e->key.proto == 6 && !(e->val.flags & IOTPROF_FLOW_F_HANDSHAKE) &&
+		 e->key.port_lo != e->key.port_hi && lo != (e->key.port_hi < e->key.port_lo))
 		lo = !lo;
-		*flipped = true;
-	}
+	*flipped = lo != init_lo;
 	return lo;
+}
+
+/* Both ports in {a, b}: DHCP (67/68) or DHCPv6 (546/547), and relays. */
+static bool ports_within(const struct flow_entry *e, __u16 a, __u16 b)
+{
+	return (e->key.port_lo == a || e->key.port_lo == b) && (e->key.port_hi == a || e->key.port_hi == b);
+}
+
+/* The control plane of the paper's section III-B: ICMP and ICMPv6
+ * (neighbour discovery included) and every other protocol without ports
+ * (IGMP, ...), DHCP and DHCPv6, and TCP records that carried no data-plane
+ * packet (handshakes, bare acknowledgements, TLS handshakes without SNI:
+ * the kernel's IOTPROF_FLOW_F_DATA).  ARP never makes a record. */
+static bool control_plane(const struct flow_entry *e)
+{
+	switch (e->key.proto) {
+	case 6:
+		return !(e->val.flags & IOTPROF_FLOW_F_DATA);
+	case 17:
+		return e->key.family == 4 ? ports_within(e, 67, 68) : ports_within(e, 546, 547);
+	default:
+		return true;
+	}
+}
+
+/* An HTTP URI with a query is its path and "*": the query carries
+ * per-request values (tokens, sequence numbers), so the Forest authors'
+ * extractor keeps the path as a prefix, and so does a deny rule. */
+static void http_uri_of(const char *uri, char *out, size_t len)
+{
+	size_t path = strcspn(uri, "?");
+
+	if (!uri[path])
+		snprintf(out, len, "%s", uri);
+	else
+		snprintf(out, len, "%.*s*", (int)(path < len - 2 ? path : len - 2), uri);
 }
 
 static void flowid_of_entry(const struct flow_entry *e, int strings_fd, const struct trace_hosts *h,
 			    struct flowid *f)
 {
 	static const char *const coap_types[] = { "CON", "NON", "ACK", "RST" };
-	bool flipped, fwd = initiator_is_lo(e, &flipped);
+	bool flipped, fwd = source_is_lo(e, h, &flipped);
 	const struct iotprof_app *a = &e->val.app;
 	char pbuf[8], tbuf[12];
 
@@ -122,11 +163,22 @@ static void flowid_of_entry(const struct flow_entry *e, int strings_fd, const st
 		f->sport = fwd ? e->key.port_lo : e->key.port_hi;
 		f->dport = fwd ? e->key.port_hi : e->key.port_lo;
 	}
-	/* A connection that was open before the trace began shows its client
-	 * port in every trace because it is one connection, not because the
-	 * port is fixed: it is no evidence for the port rule. */
-	if (e->key.proto == 6 && !((e->val.tcp_flags[0] | e->val.tcp_flags[1]) & TCP_SYN))
-		f->sport = FLOWID_PORT_ANY;
+	/* A connection open before the trace began (no SYN in it) shows its
+	 * client's port in every trace because it is one connection, not
+	 * because the port is fixed: the port rule's "appears in all traces"
+	 * means repetitions, and this is one observation.  The client is the
+	 * handshake's, else the end of the higher port (servers listen on low
+	 * ones). */
+	if (e->key.proto == 6 && !((e->val.tcp_flags[0] | e->val.tcp_flags[1]) & TCP_SYN) &&
+	    e->key.port_lo != e->key.port_hi) {
+		bool client_lo = e->val.flags & IOTPROF_FLOW_F_HANDSHAKE ? e->val.initiator == IOTPROF_SIDE_LO
+									 : e->key.port_lo > e->key.port_hi;
+
+		if (client_lo == fwd)
+			f->sport = FLOWID_PORT_ANY;
+		else
+			f->dport = FLOWID_PORT_ANY;
+	}
 	switch (a->kind) {
 	case IOTPROF_APP_DNS:
 		f->app_kind = a->kind;
@@ -136,7 +188,7 @@ static void flowid_of_entry(const struct flow_entry *e, int strings_fd, const st
 	case IOTPROF_APP_HTTP:
 		f->app_kind = a->kind;
 		snprintf(f->app_a, sizeof(f->app_a), "%s", a->http.method);
-		snprintf(f->app_b, sizeof(f->app_b), "%s", a->http.uri);
+		http_uri_of(a->http.uri, f->app_b, sizeof(f->app_b));
 		break;
 	case IOTPROF_APP_COAP:
 		f->app_kind = a->kind;
@@ -149,74 +201,63 @@ static void flowid_of_entry(const struct flow_entry *e, int strings_fd, const st
 	}
 }
 
-static int key_cmp(const void *a, const void *b)
+/* Is the record one of the trace's Flow IDs? */
+static bool record_is_flowid(const struct flow_entry *e, const struct trace_hosts *h)
 {
-	return memcmp(a, b, sizeof(struct iotprof_flow_key));
-}
-
-/* The kernel keeps an HTTP request or a CoAP exchange in a record of its
- * own, beside the record of the connection (app_id 0) that carries the
- * handshake and whatever was not a request.  To the method, a connection
- * that carried requests is those requests: its bare record is no Flow ID
- * of its own.  Returns the sorted keys (app_id 0) of such connections. */
-static struct iotprof_flow_key *request_carriers(const struct flow_table *t, size_t *n)
-{
-	struct iotprof_flow_key *k = calloc(t->n + 1, sizeof(*k));
-
-	*n = 0;
-	if (!k)
-		return NULL;
-	for (size_t i = 0; i < t->n; i++) {
-		__u8 kind = t->v[i].val.app.kind;
-
-		if (t->v[i].key.app_id && (kind == IOTPROF_APP_HTTP || kind == IOTPROF_APP_COAP)) {
-			k[*n] = t->v[i].key;
-			k[(*n)++].app_id = 0;
-		}
-	}
-	qsort(k, *n, sizeof(*k), key_cmp);
-	return k;
+	if (!concerns(h, e))
+		return false;
+	/* A DNS message's further questions have records of their own that
+	 * no packet counts to: the Flow ID holds the first question only. */
+	if (e->val.app.kind == IOTPROF_APP_DNS && !e->val.packets[0] && !e->val.packets[1])
+		return false;
+	return (h && h->keep_control) || !control_plane(e);
 }
 
 int trace_flowids(const struct flow_table *t, int strings_fd, const struct trace_hosts *h,
 		  struct flowid_set *out)
 {
-	size_t n_carriers;
-	struct iotprof_flow_key *carriers = request_carriers(t, &n_carriers);
-	int err = 0;
-
-	if (!carriers)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n && !err; i++) {
-		const struct flow_entry *e = &t->v[i];
+	for (size_t i = 0; i < t->n; i++) {
 		struct flowid f;
 
-		if (!concerns(h, e))
+		if (!record_is_flowid(&t->v[i], h))
 			continue;
-		/* A TCP connection attempt nobody answered (SYNs alone, as a
-		 * firewall's drop leaves them) exchanged nothing: no Flow ID.  An
-		 * answered one counts even without payload, since captures are
-		 * often anonymised by cutting payloads off. */
-		if (e->key.proto == 6 && !(e->val.flags & IOTPROF_FLOW_F_PAYLOAD) &&
-		    (!e->val.packets[0] || !e->val.packets[1]))
-			continue;
-		if (!e->key.app_id && e->val.app.kind == IOTPROF_APP_NONE && n_carriers &&
-		    bsearch(&e->key, carriers, n_carriers, sizeof(*carriers), key_cmp))
-			continue;
-		flowid_of_entry(e, strings_fd, h, &f);
+		flowid_of_entry(&t->v[i], strings_fd, h, &f);
 		if (flowid_set_add(out, &f))
-			err = -ENOMEM;
+			return -ENOMEM;
 	}
-	free(carriers);
-	return err;
+	return 0;
 }
 
-int trace_flowids_of_pcap(const char *pcap, const struct trace_hosts *h, const char *dns_cache,
-			  struct flowid_set *out)
+int trace_of_pcap(struct offline_run *r, __u32 *epoch, const char *pcap, struct flow_table *t)
+{
+	struct iotprof_config cfg;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = settings_read(offline_settings_fd(r), &cfg);
+	if (!err) {
+		cfg.epoch = ++*epoch;
+		err = settings_write(offline_settings_fd(r), &cfg);
+	}
+	if (!err)
+		err = offline_feed_pcap(r, pcap);
+	if (!err)
+		err = flows_read_map(offline_flows_fd(r), t);
+	if (err) {
+		flows_free(t);
+		return err;
+	}
+	flows_keep_epoch(t, *epoch);
+	flows_sort(t);		/* the first packet's order: stable output */
+	return 0;
+}
+
+int trace_flowids_of_pcaps(char *const *pcaps, size_t n, const struct trace_hosts *h, const char *dns_cache,
+			   struct flowid_set *out)
 {
 	struct offline_opts o = { .watch = h && h->n ? h->v : NULL, .n_watch = h ? h->n : 0 };
 	struct offline_run *r = offline_open(&o);
-	struct flow_table t = {};
+	__u32 epoch = 0;
 	int err = 0;
 
 	if (!r)
@@ -226,14 +267,14 @@ int trace_flowids_of_pcap(const char *pcap, const struct trace_hosts *h, const c
 
 		err = names_import(dns_cache, offline_names_fd(r), offline_name_strings_fd(r), &res);
 	}
-	if (!err)
-		err = offline_feed_pcap(r, pcap);
-	if (!err)
-		err = flows_read_map(offline_flows_fd(r), &t);
-	flows_sort(&t);		/* the first packet's order: stable output */
-	if (!err)
-		err = trace_flowids(&t, offline_name_strings_fd(r), h, out);
-	flows_free(&t);
+	for (size_t i = 0; i < n && !err; i++) {
+		struct flow_table t;
+
+		err = trace_of_pcap(r, &epoch, pcaps[i], &t);
+		if (!err)
+			err = trace_flowids(&t, offline_name_strings_fd(r), h, &out[i]);
+		flows_free(&t);
+	}
 	offline_close(r);
 	return err;
 }
@@ -250,7 +291,7 @@ static struct json_object *pair(__u64 a, __u64 b)
 static struct json_object *record_json(const struct flow_entry *e, int strings_fd, const struct trace_hosts *h)
 {
 	struct json_object *o = json_object_new_object();
-	bool flipped, fwd = initiator_is_lo(e, &flipped);
+	bool flipped, fwd = source_is_lo(e, h, &flipped);
 	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
 	struct flowid f;
 
@@ -258,6 +299,8 @@ static struct json_object *record_json(const struct flow_entry *e, int strings_f
 	addr_format(fwd ? e->key.addr_lo : e->key.addr_hi, e->key.family, a);
 	addr_format(fwd ? e->key.addr_hi : e->key.addr_lo, e->key.family, b);
 	json_object_object_add(o, "flow", flowid_to_json(&f));
+	/* Control-plane records, further DNS questions: kept, but no Flow ID. */
+	json_object_object_add(o, "flowid", json_object_new_boolean(record_is_flowid(e, h)));
 	json_object_object_add(o, "addrs", json_object_new_array_ext(2));
 	json_object_array_add(json_object_object_get(o, "addrs"), json_object_new_string(a));
 	json_object_array_add(json_object_object_get(o, "addrs"), json_object_new_string(b));
@@ -381,7 +424,7 @@ int trace_read(const char *path, struct trace_meta *m, struct flowid_set *out)
 	if (json_object_object_get_ex(o, "score", &v))
 		m->score = json_object_get_double(v);
 	for (size_t i = 0; i < json_object_array_length(flows) && !err; i++) {
-		struct json_object *rec = json_object_array_get_idx(flows, i), *fo;
+		struct json_object *rec = json_object_array_get_idx(flows, i), *fo, *is;
 		struct flowid f;
 
 		snprintf(where, sizeof(where), "%s: flow %zu", path, i + 1);
@@ -391,6 +434,8 @@ int trace_read(const char *path, struct trace_meta *m, struct flowid_set *out)
 			break;
 		}
 		err = flowid_from_json(fo, &f, where);
+		if (json_object_object_get_ex(rec, "flowid", &is) && !json_object_get_boolean(is))
+			continue;
 		if (!err && flowid_set_add(out, &f))
 			err = -ENOMEM;
 	}

@@ -79,8 +79,10 @@ int tree_build(experiment_fn run, void *ctx, const struct tree_limits *lim, stru
 			for (size_t i = 0; i < sig.n && err >= 0; i++) {
 				bool is_blocked = false;
 
+				/* Blocked packets are recorded: what the block
+				 * matches is no news. */
 				for (size_t b = 0; b < n_blocked; b++)
-					is_blocked |= flowid_equal(&sig.v[i], &blocked[b]);
+					is_blocked |= flowid_covers(&blocked[b], &sig.v[i]);
 				if (is_blocked)
 					continue;
 				if (lim->max_nodes && t->n >= lim->max_nodes)

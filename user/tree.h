@@ -2,7 +2,8 @@
 /*
  * The blocking tree (DESIGN.md, Job 1 step 4): breadth first, each node is
  * an experiment with its own and its ancestors' Flow IDs blocked; its
- * children are the signature it yields minus what was blocked.  With node
+ * children are the signature it yields minus what was blocked (a Flow ID
+ * a blocked one covers: the device's blocked attempts are recorded too).  With node
  * pruning, a Flow ID already expanded elsewhere in the tree is not
  * expanded again.
  *
