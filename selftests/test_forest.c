@@ -375,10 +375,12 @@ static void test_flowid_matches(void)
 	EXPECT(!forest_flowid_matches(NULL, &d1, &d2), "another CoAP code");
 }
 
+static char policy_why[200];
+
 static int policy(const char *text, struct flowid *out)
 {
 	struct json_object *o = json_tokener_parse(text);
-	int err = forest_policy_to_flowid(o, "192.168.1.5", out, "test policy");
+	int err = forest_policy_to_flowid(o, "192.168.1.5", out, policy_why, sizeof(policy_why));
 
 	json_object_put(o);
 	return err;
@@ -399,11 +401,36 @@ static void test_policies(void)
 	       f.app_kind == IOTPROF_APP_COAP && !strcmp(f.app_b, "0.03") && !strcmp(f.app_c, "/"),
 	       "CoAP: method as code, no path as /");
 	EXPECT(policy("{\"protocols\":{\"ipv4\":{\"src\":\"self\",\"dst\":\"x\"},\"tcp\":{},\"ssh\":{}}}", &f) ==
-	       -EINVAL, "an unknown protocol is refused");
+	       -EINVAL && strstr(policy_why, "\"ssh\" has no Flow ID counterpart"), "an unknown protocol: %s",
+	       policy_why);
+	/* Tolerated: an mDNS policy without qtype, no ports, no
+	 * "bidirectional", IPv6 and ICMPv6, names with '#', '_' and UTF-8. */
+	EXPECT(policy("{\"protocols\":{\"ipv4\":{\"src\":\"self\",\"dst\":\"224.0.0.251\"},\"udp\":{},"
+		      "\"mdns\":{\"domain-name\":\"Lamp #2 \\u00e9._hap._tcp.local\"}}}", &f) == 0 &&
+	       f.app_kind == IOTPROF_APP_DNS && !f.app_b[0] && !strcmp(f.app_a, "Lamp #2 \u00e9._hap._tcp.local"),
+	       "mDNS without qtype: %s", policy_why);
+	EXPECT(policy("{\"protocols\":{\"ipv6\":{\"src\":\"self\",\"dst\":\"ff02::fb\"},\"icmpv6\":{}}}",
+		      &f) == 0 && !strcmp(f.proto, "icmpv6") && !strcmp(f.dst, "ff02::fb"), "IPv6 and ICMPv6: %s",
+	       policy_why);
 	EXPECT(policy("{\"protocols\":{\"ipv4\":{\"src\":\"self\",\"dst\":\"x\"},\"tcp\":{\"dst-port\":70000}}}",
 		      &f) == -EINVAL, "a port out of range is refused");
 	EXPECT(policy("{\"protocols\":{\"tcp\":{}}}", &f) == -EINVAL, "hosts are needed");
 }
+
+/* A tree whose second child blocks a policy iotprof cannot map (ARP), and
+ * whose third lacks what the public dataset's held-out events lack: an
+ * mDNS policy without "qtype", no ports, no "bidirectional". */
+static const char *const odd_tree =
+	"{\"0_root\": {\"data\": [0, []], \"children\": [\n"
+	"  {\"1_192.168.1.5-192.168.1.1_UDP_dst_53_DNS_response-False_qtype-A_domain-name-a.example_100\": {\n"
+	"    \"data\": [1, [{\"protocols\": {\"ipv4\": {\"src\": \"self\", \"dst\": \"192.168.1.1\"},\n"
+	"      \"udp\": {\"dst-port\": 53}, \"dns\": {\"response\": false, \"qtype\": \"A\",\n"
+	"      \"domain-name\": \"a.example\"}}, \"bidirectional\": true}]], \"children\": []}},\n"
+	"  {\"1_192.168.1.5-192.168.1.1_ARP_100\": {\n"
+	"    \"data\": [1, [{\"protocols\": {\"arp\": {\"type\": \"request\"}}, \"bidirectional\": true}]]}},\n"
+	"  {\"1_192.168.1.5-224.0.0.251_UDP_DNS_domain-name-Lamp-2._hap._tcp.local_100\": {\n"
+	"    \"data\": [1, [{\"protocols\": {\"ipv4\": {\"src\": \"self\", \"dst\": \"224.0.0.251\"},\n"
+	"      \"udp\": {}, \"dns\": {\"domain-name\": \"Lamp #2._hap._tcp.local\"}}}]]}}]}}\n";
 
 /* ---- broken event directories ----------------------------------------- */
 
@@ -498,6 +525,31 @@ static void test_bad_input(void)
 	       "an unmatched directory is named: %s", msg);
 	if (!err)
 		forest_close(&f);
+
+	/* a policy iotprof cannot map: a warning naming the node and the
+	 * policy, the node not comparable, the event still opens */
+	write_file(dir, "tree.json", odd_tree);
+	make_dir(dir, "1_192.168.1.5-192.168.1.1_ARP_100");
+	make_dir(dir, "1_192.168.1.5-224.0.0.251_UDP_DNS_domain-name-Lamp-2._hap._tcp.local_100");
+	err = open_capturing(dir, "192.168.1.5", &f, msg, sizeof(msg));
+	EXPECT(err == 0 && strstr(msg, "warning:") && strstr(msg, "node \"1_192.168.1.5-192.168.1.1_ARP_100\"") &&
+	       strstr(msg, "\"arp\" has no Flow ID counterpart") && strstr(msg, "{\"protocols\":{\"arp\""),
+	       "an unmappable policy is a warning naming node and policy: %d %s", err, msg);
+	if (!err) {
+		struct flowid mdns = fl("192.168.1.5", "224.0.0.251", "udp", 5353, 5353);
+
+		EXPECT(f.n == 4 && f.v[0].incomparable_children == 1 && f.v[0].children.n == 2,
+		       "the root has 2 comparable children and 1 that is not");
+		EXPECT(!f.v[2].comparable && f.v[3].comparable, "the ARP node is not comparable, the mDNS one is");
+		mdns = with_app(mdns, IOTPROF_APP_DNS, "Lamp #2._hap._tcp.local", "ANY", "");
+		EXPECT(forest_find(&f, &mdns, 1) == &f.v[3], "an mDNS policy without qtype matches any type");
+		forest_close(&f);
+	}
+	write_file(dir, "tree.json", good_tree);
+	join(want, sizeof(want), dir, "1_192.168.1.5-192.168.1.1_ARP_100");
+	rmdir(want);
+	join(want, sizeof(want), dir, "1_192.168.1.5-224.0.0.251_UDP_DNS_domain-name-Lamp-2._hap._tcp.local_100");
+	rmdir(want);
 
 	/* two directories for one node */
 	make_dir(dir, "1_192.168.1.5-192.168.1.1_UDP_src_5353_dst_53_DNS_response-False_qtype-A_domain-name-a.example_100");

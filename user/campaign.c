@@ -512,6 +512,8 @@ static int prepare(struct campaign *c)
 		pr_warn("warning: no well-known ports list found; only ports fixed across traces are kept");
 	else if ((err = well_known_load(wk, &c->wk)))
 		return err;
+	c->hosts.client_port_lo = c->wk.eph_lo;
+	c->hosts.client_port_hi = c->wk.eph_hi;
 	srand(c->e.seed ? c->e.seed : (unsigned)time(NULL) ^ (unsigned)getpid());
 	return c->e.interaction.kind == INTERACTION_REPLAY ? replay_source_open(c, &c->src)
 							   : live_source_open(c, &c->src);

@@ -44,7 +44,9 @@ static void usage(FILE *out)
 "  - non-local addresses become the names DNS answers and TLS SNI gave them\n"
 "    (in this capture or an earlier one), or --dns-cache, a hosts file or a\n"
 "    resolver dump;\n"
-"  - a port is kept when it is well known or the same in every trace.\n"
+"  - a port is kept when it is well known or every connection of the flow\n"
+"    used it in every trace; a client's port in the ephemeral range (see the\n"
+"    well-known ports file), or of a connection open before the trace, never.\n"
 "\n"
 "  --device ADDR         a device's address (repeatable)\n"
 "  --phone ADDR          the triggering host's address\n"
@@ -109,6 +111,8 @@ int cmd_signature(int argc, char **argv, const char *pin_dir)
 		pr_warn("warning: no well-known ports list found; give --well-known FILE");
 	if (wk_path && well_known_load(wk_path, &wk))
 		return 1;
+	hosts.client_port_lo = wk.eph_lo;
+	hosts.client_port_hi = wk.eph_hi;
 
 	traces = calloc(n, sizeof(*traces));
 	if (!traces)

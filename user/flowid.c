@@ -15,6 +15,7 @@ int well_known_load(const char *path, struct well_known *wk)
 	FILE *f = fopen(path, "r");
 
 	wk->n = 0;
+	wk->eph_lo = wk->eph_hi = 0;
 	if (!f) {
 		pr_warn("%s: %s", path, strerror(errno));
 		return -errno;
@@ -28,6 +29,14 @@ int well_known_load(const char *path, struct well_known *wk)
 			*hash = 0;
 		if (strspn(line, " \t\r\n") == strlen(line))
 			continue;
+		if (sscanf(line, " ephemeral %d-%d", &wk->eph_lo, &wk->eph_hi) == 2) {
+			if (wk->eph_lo < 1 || wk->eph_hi > 65535 || wk->eph_lo > wk->eph_hi) {
+				pr_warn("%s:%u: the ephemeral range must be LOW-HIGH within 1-65535", path, lineno);
+				fclose(f);
+				return -EINVAL;
+			}
+			continue;
+		}
 		if ((sscanf(line, " %d/%7[a-z]", &port, proto) < 1) || port < 0 || port > 65535 ||
 		    wk->n == sizeof(wk->v) / sizeof(wk->v[0])) {
 			pr_warn("%s:%u: not a port or port/protocol", path, lineno);

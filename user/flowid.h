@@ -45,6 +45,7 @@ struct flowid_set {
 struct well_known {
 	struct { int port; char proto[8]; } v[256];
 	size_t n;
+	int eph_lo, eph_hi;	/* "ephemeral LOW-HIGH": a client's ports there are never kept; 0 = none */
 };
 
 int well_known_load(const char *path, struct well_known *wk);

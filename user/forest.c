@@ -90,23 +90,33 @@ static int dns_type_score(const char *a, const char *b)
 	return (na >= 0 && na == nb) || !strcasecmp(a, b) ? 2 : 0;
 }
 
+/* A field the dataset's policy leaves out ("") matches anything, as a
+ * tolerance; else fn decides. */
+#define FIELD_SCORE(theirs, fn) (!(theirs)[0] ? 1 : (fn))
+
+static int min_score(int a, int b)
+{
+	return a < b ? a : b;
+}
+
 static int app_score(const struct flowid *o, const struct flowid *t)
 {
-	int s;
+	int name, kind;
 
 	if (o->app_kind != t->app_kind)
 		return 0;
 	switch (o->app_kind) {
 	case IOTPROF_APP_DNS:
-		return same_dns_name(o->app_a, t->app_a) ? dns_type_score(o->app_b, t->app_b) : 0;
+		name = FIELD_SCORE(t->app_a, same_dns_name(o->app_a, t->app_a) ? 2 : 0);
+		return min_score(name, FIELD_SCORE(t->app_b, dns_type_score(o->app_b, t->app_b)));
 	case IOTPROF_APP_HTTP:
-		return strcasecmp(o->app_a, t->app_a) ? 0 : uri_score(o->app_b, t->app_b);
+		kind = FIELD_SCORE(t->app_a, strcasecmp(o->app_a, t->app_a) ? 0 : 2);
+		return min_score(kind, FIELD_SCORE(t->app_b, uri_score(o->app_b, t->app_b)));
 	case IOTPROF_APP_COAP:
 		/* the dataset's CoAP policies carry no message type */
-		if ((o->app_a[0] && t->app_a[0] && strcasecmp(o->app_a, t->app_a)) || strcmp(o->app_b, t->app_b))
-			return 0;
-		s = uri_score(o->app_c, t->app_c);
-		return o->app_a[0] && t->app_a[0] ? s : s > 1 ? 1 : s;
+		kind = o->app_a[0] && t->app_a[0] ? (strcasecmp(o->app_a, t->app_a) ? 0 : 2) : 1;
+		name = FIELD_SCORE(t->app_b, strcmp(o->app_b, t->app_b) ? 0 : 2);
+		return min_score(min_score(kind, name), uri_score(o->app_c, t->app_c));
 	default:
 		return 2;
 	}
@@ -213,7 +223,7 @@ const struct forest_node *forest_find(const struct forest *f, const struct flowi
 		const struct forest_node *node = &f->v[k];
 		int s;
 
-		if (!node->dir[0] || node->n_blocked != n)
+		if (!node->dir[0] || !node->comparable || node->n_blocked != n)
 			continue;
 		s = best_pairing(f, blocked, node->blocked, n, 0, used);
 		if (s > best_score) {
@@ -235,7 +245,12 @@ const struct forest_node *forest_find(const struct forest *f, const struct flowi
 
 /* ---- policies ------------------------------------------------------------ */
 
-static int policy_port(struct json_object *l4, const char *key, int *port, const char *where)
+/* Policies come from other software and other versions of it: anything
+ * this file cannot map is said in *why (no message is printed), and the
+ * caller decides what it means. */
+#define WHY(...) (snprintf(why, why_len, __VA_ARGS__), -EINVAL)
+
+static int policy_port(struct json_object *l4, const char *key, int *port, char *why, size_t why_len)
 {
 	struct json_object *v;
 
@@ -243,87 +258,71 @@ static int policy_port(struct json_object *l4, const char *key, int *port, const
 	if (!json_object_object_get_ex(l4, key, &v) || !v)
 		return 0;
 	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-	    json_object_get_int64(v) > 65535) {
-		pr_warn("%s: \"%s\" must be a port number", where, key);
-		return -EINVAL;
-	}
+	    json_object_get_int64(v) > 65535)
+		return WHY("\"%s\" is not a port number", key);
 	*port = (int)json_object_get_int64(v);
 	return 0;
 }
 
-/* A string member, or a number written as text (a DNS qtype may be 1). */
-static int policy_text(struct json_object *o, const char *key, char *buf, size_t len, const char *where)
+/* A string member, or a number written as text (a DNS qtype may be 1);
+ * absent or null: "" when optional. */
+static int policy_text(struct json_object *o, const char *key, char *buf, size_t len, bool optional, char *why,
+		       size_t why_len)
 {
 	struct json_object *v;
 	const char *s;
 
-	if (!json_object_object_get_ex(o, key, &v) || !v) {
-		pr_warn("%s: lacks \"%s\"", where, key);
-		return -EINVAL;
-	}
-	if (!json_object_is_type(v, json_type_string) && !json_object_is_type(v, json_type_int)) {
-		pr_warn("%s: \"%s\" must be a string", where, key);
-		return -EINVAL;
-	}
+	buf[0] = 0;
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return optional ? 0 : WHY("lacks \"%s\"", key);
+	if (!json_object_is_type(v, json_type_string) && !json_object_is_type(v, json_type_int))
+		return WHY("\"%s\" is neither a string nor a number", key);
 	s = json_object_get_string(v);
-	if (strlen(s) >= len) {
-		pr_warn("%s: \"%s\" is longer than %zu bytes", where, key, len - 1);
-		return -EINVAL;
-	}
+	if (strlen(s) >= len)
+		return WHY("\"%s\" is longer than %zu bytes", key, len - 1);
 	snprintf(buf, len, "%s", s);
 	return 0;
 }
 
-static int policy_host(struct json_object *ip, const char *key, const char *device, char *buf, size_t len,
-		       const char *where)
-{
-	int err = policy_text(ip, key, buf, len, where);
-
-	if (!err && !strcmp(buf, "self"))
-		snprintf(buf, len, "%s", device);
-	return err;
-}
-
-static int policy_app(const char *proto, struct json_object *v, struct flowid *out, const char *where)
+/* The authors' application layers: {"domain-name", "qtype"} (either may be
+ * absent: mDNS announcements carry no question), {"method", "uri"},
+ * CoAP's {"type"?, "code", "uri"} with a method name as its code.  An
+ * absent field is "" and matches anything (forest_flowid_matches). */
+static int policy_app(const char *proto, struct json_object *v, struct flowid *out, char *why, size_t why_len)
 {
 	static const char *const coap_methods[] = { "GET", "POST", "PUT", "DELETE", "FETCH", "PATCH", "iPATCH" };
-	struct json_object *uri;
 	char tbuf[12];
 
 	if (!strcmp(proto, "dns")) {
 		out->app_kind = IOTPROF_APP_DNS;
-		if (policy_text(v, "domain-name", out->app_a, sizeof(out->app_a), where) ||
-		    policy_text(v, "qtype", out->app_b, sizeof(out->app_b), where))
+		if (policy_text(v, "domain-name", out->app_a, sizeof(out->app_a), true, why, why_len) ||
+		    policy_text(v, "qtype", out->app_b, sizeof(out->app_b), true, why, why_len))
 			return -EINVAL;
-		if (dns_type_number(out->app_b) >= 0)	/* "1" -> "A", as ours print it */
+		if (out->app_b[0] && dns_type_number(out->app_b) >= 0)	/* "1" -> "A", as ours print it */
 			snprintf(out->app_b, sizeof(out->app_b), "%s",
 				 dns_type_name(dns_type_number(out->app_b), tbuf));
 		return 0;
 	}
 	if (!strcmp(proto, "http")) {
 		out->app_kind = IOTPROF_APP_HTTP;
-		return policy_text(v, "method", out->app_a, sizeof(out->app_a), where) ?:
-		       policy_text(v, "uri", out->app_b, sizeof(out->app_b), where);
+		return policy_text(v, "method", out->app_a, sizeof(out->app_a), true, why, why_len) ?:
+		       policy_text(v, "uri", out->app_b, sizeof(out->app_b), true, why, why_len);
 	}
-	/* The authors' CoAP layer: {"request", "code": "GET"..., "uri"}, no
-	 * message type (empty: any). */
 	out->app_kind = IOTPROF_APP_COAP;
-	if (json_object_object_get_ex(v, "type", NULL) &&
-	    policy_text(v, "type", out->app_a, sizeof(out->app_a), where))
-		return -EINVAL;
-	if (policy_text(v, "code", out->app_b, sizeof(out->app_b), where))
+	if (policy_text(v, "type", out->app_a, sizeof(out->app_a), true, why, why_len) ||
+	    policy_text(v, "code", out->app_b, sizeof(out->app_b), true, why, why_len) ||
+	    policy_text(v, "uri", out->app_c, sizeof(out->app_c), true, why, why_len))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(coap_methods) / sizeof(coap_methods[0]); i++)
 		if (!strcasecmp(out->app_b, coap_methods[i]))
 			snprintf(out->app_b, sizeof(out->app_b), "0.%02zu", i + 1);
-	if (json_object_object_get_ex(v, "uri", &uri) && uri)
-		return policy_text(v, "uri", out->app_c, sizeof(out->app_c), where);
-	snprintf(out->app_c, sizeof(out->app_c), "/");	/* as ours print no Uri-Path */
+	if (!out->app_c[0])
+		snprintf(out->app_c, sizeof(out->app_c), "/");	/* as ours print no Uri-Path */
 	return 0;
 }
 
-int forest_policy_to_flowid(struct json_object *policy, const char *device_addr, struct flowid *out,
-			    const char *where)
+int forest_policy_to_flowid(struct json_object *policy, const char *device_addr, struct flowid *out, char *why,
+			    size_t why_len)
 {
 	static const char *const l4s[] = { "tcp", "udp", "icmp", "icmpv6" };
 	struct json_object *protos, *ip = NULL;
@@ -333,49 +332,44 @@ int forest_policy_to_flowid(struct json_object *policy, const char *device_addr,
 	out->sport = out->dport = FLOWID_PORT_ANY;
 	if (!json_object_is_type(policy, json_type_object) ||
 	    !json_object_object_get_ex(policy, "protocols", &protos) ||
-	    !json_object_is_type(protos, json_type_object)) {
-		pr_warn("%s: a policy is an object with a \"protocols\" object", where);
-		return -EINVAL;
-	}
+	    !json_object_is_type(protos, json_type_object))
+		return WHY("not an object with a \"protocols\" object");
 	json_object_object_foreach(protos, key, val) {
 		bool l4 = false;
 
-		if (!json_object_is_type(val, json_type_object)) {
-			pr_warn("%s: \"%s\" must be an object", where, key);
-			return -EINVAL;
-		}
+		if (!json_object_is_type(val, json_type_object))
+			return WHY("\"%s\" is not an object", key);
 		for (size_t i = 0; i < sizeof(l4s) / sizeof(l4s[0]); i++)
 			l4 |= !strcmp(key, l4s[i]);
 		if (!strcmp(key, "ipv4") || !strcmp(key, "ipv6")) {
 			ip = val;
 		} else if (l4) {
-			if (out->proto[0]) {
-				pr_warn("%s: two transport protocols (%s, %s)", where, out->proto, key);
-				return -EINVAL;
-			}
+			if (out->proto[0])
+				return WHY("two transport protocols (%s, %s)", out->proto, key);
 			snprintf(out->proto, sizeof(out->proto), "%s", key);
-			err = policy_port(val, "src-port", &out->sport, where) ?:
-			      policy_port(val, "dst-port", &out->dport, where);
-		} else if (!strcmp(key, "dns") || !strcmp(key, "http") || !strcmp(key, "coap")) {
-			if (out->app_kind) {
-				pr_warn("%s: two application protocols", where);
-				return -EINVAL;
-			}
-			err = policy_app(key, val, out, where);
+			err = policy_port(val, "src-port", &out->sport, why, why_len) ?:
+			      policy_port(val, "dst-port", &out->dport, why, why_len);
+		} else if (!strcmp(key, "dns") || !strcmp(key, "mdns") || !strcmp(key, "http") ||
+			   !strcmp(key, "coap")) {
+			if (out->app_kind)
+				return WHY("two application protocols");
+			err = policy_app(!strcmp(key, "mdns") ? "dns" : key, val, out, why, why_len);
 		} else {
-			pr_warn("%s: unknown protocol \"%s\" (known: ipv4, ipv6, tcp, udp, icmp, icmpv6, dns, http, coap)",
-				where, key);
-			return -EINVAL;
+			return WHY("protocol \"%.40s\" has no Flow ID counterpart (known: ipv4, ipv6, tcp, udp, "
+				   "icmp, icmpv6, dns, mdns, http, coap)", key);
 		}
 		if (err)
 			return err;
 	}
-	if (!ip || !out->proto[0]) {
-		pr_warn("%s: a policy needs hosts (ipv4 or ipv6) and a transport protocol", where);
-		return -EINVAL;
-	}
-	return policy_host(ip, "src", device_addr, out->src, sizeof(out->src), where) ?:
-	       policy_host(ip, "dst", device_addr, out->dst, sizeof(out->dst), where);
+	if (!ip || !out->proto[0])
+		return WHY("no hosts (ipv4 or ipv6) or no transport protocol");
+	err = policy_text(ip, "src", out->src, sizeof(out->src), false, why, why_len) ?:
+	      policy_text(ip, "dst", out->dst, sizeof(out->dst), false, why, why_len);
+	if (!err && !strcmp(out->src, "self"))
+		snprintf(out->src, sizeof(out->src), "%s", device_addr);
+	if (!err && !strcmp(out->dst, "self"))
+		snprintf(out->dst, sizeof(out->dst), "%s", device_addr);
+	return err;
 }
 
 /* ---- tree.json ----------------------------------------------------------- */
@@ -478,14 +472,20 @@ static int add_node(struct forest *f, size_t *cap, const char *path, const char 
 	node->last = json_object_object_get_ex(o, "last", &last) && json_object_get_boolean(last);
 	if (depth && !(node->blocked = calloc(depth, sizeof(*node->blocked))))
 		return -ENOMEM;
+	node->comparable = true;
 	for (int i = 0; i < depth; i++) {
-		char pwhere[sizeof(where) + 32];
+		struct json_object *p = json_object_array_get_idx(pol, i);
+		char why[200];
 
-		snprintf(pwhere, sizeof(pwhere), "%s, policy %d", where, i);
-		err = forest_policy_to_flowid(json_object_array_get_idx(pol, i), f->device,
-					      &node->blocked[i], pwhere);
-		if (err)
-			return err;
+		/* A policy this file cannot map makes its node (and every node
+		 * below, which blocks it too) not comparable; the event still
+		 * replays.  Said once, where the policy is the node's own. */
+		if (forest_policy_to_flowid(p, f->device, &node->blocked[i], why, sizeof(why))) {
+			if (i == depth - 1)
+				pr_warn("warning: %s, policy %d: %s; the node is not comparable: %s", where, i, why,
+					json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
+			node->comparable = false;
+		}
 		node->n_blocked++;
 	}
 	json_object_object_get_ex(o, "children", &children);
@@ -517,6 +517,10 @@ static int fill_children(struct forest *f)
 		const struct flowid *own = &f->v[i].blocked[f->v[i].n_blocked - 1];
 		bool blocked = false;
 
+		if (!f->v[i].comparable) {
+			p->incomparable_children++;
+			continue;
+		}
 		for (size_t j = 0; j < p->n_blocked && !blocked; j++)
 			blocked = same_policy(own, &p->blocked[j]);
 		if (!blocked && flowid_set_add(&p->children, own))

@@ -30,6 +30,11 @@ struct forest_node {
 	struct flowid_set children;	/* its tree.json children's own Flow IDs minus its blocked path */
 	int parent;			/* index in forest.v, -1 for the root */
 	bool last;			/* tree.json "last": the last node the authors processed */
+	/* Every policy of its path maps to a Flow ID.  A node that is not
+	 * comparable is never found (forest_find), nor among its parent's
+	 * children (counted in incomparable_children). */
+	bool comparable;
+	size_t incomparable_children;
 };
 
 /* An address the dataset's authors knew by a name (their gateway's
@@ -60,9 +65,11 @@ struct forest {
  * is device_addr), and maps every node directory to its tree node: by its
  * exact key, else by depth, ts and endpoints (directory names may add
  * ephemeral ports, order ports differently, or give an IP where the key has
- * a name).  Returns 0, or a negative errno after one message naming the
- * file (and line, for JSON syntax): missing or malformed tree.json, a
- * subdirectory that is not a node name, two nodes one directory could be. */
+ * a name).  A policy it cannot map is a warning naming the node and the
+ * policy, and the node is not comparable.  Returns 0, or a negative errno
+ * after one message naming the file (and line, for JSON syntax): missing
+ * or malformed tree.json, a subdirectory that is not a node name, two
+ * nodes one directory could be. */
 int forest_open(const char *event_dir, const char *device_addr, struct forest *f);
 
 /* The run node (one with a directory) whose blocked set equals `blocked`
@@ -104,11 +111,13 @@ bool forest_flowid_matches(const struct forest *f, const struct flowid *ours, co
  * or malformed address, or a name that is an address. */
 int forest_add_alias(struct forest *f, const char *addr, const char *name);
 
-/* A dataset policy {"protocols":{"ipv4":{src,dst},"tcp"|"udp":{src-port,
- * dst-port},"dns"|"http"|"coap":{...}},"bidirectional":...} as a Flow ID.
- * `where` names the policy in messages.  Returns 0 or -EINVAL. */
+/* A dataset policy {"protocols":{"ipv4"|"ipv6":{src,dst},"tcp"|"udp"|
+ * "icmp"|"icmpv6":{src-port,dst-port},"dns"|"mdns"|"http"|"coap":{...}},
+ * "bidirectional":...} as a Flow ID: ports, DNS type, HTTP and CoAP fields
+ * and "bidirectional" may be absent.  Returns 0, or -EINVAL with the
+ * reason in why (nothing printed). */
 struct json_object;
-int forest_policy_to_flowid(struct json_object *policy, const char *device_addr, struct flowid *out,
-			    const char *where);
+int forest_policy_to_flowid(struct json_object *policy, const char *device_addr, struct flowid *out, char *why,
+			    size_t why_len);
 
 #endif

@@ -144,6 +144,37 @@ static void http_uri_of(const char *uri, char *out, size_t len)
 		snprintf(out, len, "%.*s*", (int)(path < len - 2 ? path : len - 2), uri);
 }
 
+/* The port rule compares traces, repetitions of the event; a port that
+ * recurs because one socket outlived them is one observation, not a fixed
+ * port.  So, on the client's side (the TCP handshake's client, else the
+ * end of the higher port as servers listen on low ones; for UDP the sender
+ * of the first packet):
+ *  - a TCP connection open before the trace began (no SYN in it) gives no
+ *    evidence for its client's port;
+ *  - a port in the ephemeral range is a socket's (h->client_port_lo-hi).
+ * fwd: the Flow ID's source is the key's lo end. */
+static void client_port_rules(const struct flow_entry *e, const struct trace_hosts *h, bool fwd, struct flowid *f)
+{
+	bool client_lo, no_evidence;
+	int *port;
+
+	if (e->key.proto == 6) {
+		if (e->val.flags & IOTPROF_FLOW_F_HANDSHAKE || e->key.port_lo == e->key.port_hi)
+			client_lo = e->val.initiator == IOTPROF_SIDE_LO;
+		else
+			client_lo = e->key.port_lo > e->key.port_hi;
+		no_evidence = !((e->val.tcp_flags[0] | e->val.tcp_flags[1]) & TCP_SYN);
+	} else if (e->key.proto == 17) {
+		client_lo = e->val.initiator == IOTPROF_SIDE_LO;
+		no_evidence = false;
+	} else {
+		return;
+	}
+	port = client_lo == fwd ? &f->sport : &f->dport;
+	if (no_evidence || (h && h->client_port_hi && *port >= h->client_port_lo && *port <= h->client_port_hi))
+		*port = FLOWID_PORT_ANY;
+}
+
 static void flowid_of_entry(const struct flow_entry *e, int strings_fd, const struct trace_hosts *h,
 			    struct flowid *f)
 {
@@ -163,22 +194,7 @@ static void flowid_of_entry(const struct flow_entry *e, int strings_fd, const st
 		f->sport = fwd ? e->key.port_lo : e->key.port_hi;
 		f->dport = fwd ? e->key.port_hi : e->key.port_lo;
 	}
-	/* A connection open before the trace began (no SYN in it) shows its
-	 * client's port in every trace because it is one connection, not
-	 * because the port is fixed: the port rule's "appears in all traces"
-	 * means repetitions, and this is one observation.  The client is the
-	 * handshake's, else the end of the higher port (servers listen on low
-	 * ones). */
-	if (e->key.proto == 6 && !((e->val.tcp_flags[0] | e->val.tcp_flags[1]) & TCP_SYN) &&
-	    e->key.port_lo != e->key.port_hi) {
-		bool client_lo = e->val.flags & IOTPROF_FLOW_F_HANDSHAKE ? e->val.initiator == IOTPROF_SIDE_LO
-									 : e->key.port_lo > e->key.port_hi;
-
-		if (client_lo == fwd)
-			f->sport = FLOWID_PORT_ANY;
-		else
-			f->dport = FLOWID_PORT_ANY;
-	}
+	client_port_rules(e, h, fwd, f);
 	switch (a->kind) {
 	case IOTPROF_APP_DNS:
 		f->app_kind = a->kind;

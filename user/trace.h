@@ -23,6 +23,10 @@ struct trace_hosts {
 	 * the handshake, TLS handshake records but an SNI ClientHello.  true
 	 * keeps them (the experiment file's "control-plane: keep"). */
 	bool keep_control;
+	/* A client's ports in [client_port_lo, client_port_hi] are a socket's
+	 * and become wildcards (the well-known ports file's "ephemeral"
+	 * line); 0, 0: none. */
+	int client_port_lo, client_port_hi;
 };
 
 int trace_hosts_add(struct trace_hosts *h, const char *addr);
