@@ -59,8 +59,14 @@ static __always_inline enum app_guess app_guess(const struct pkt *p, struct pkt_
 	/* A ClientHello or a request line is longer than 8 bytes; a server's
 	 * records, responses and opaque data are turned away here, before
 	 * any copy. */
-	if (pkt_load(p, m->payload_off, first, sizeof(first)))
+	if (pkt_load(p, m->payload_off, first, sizeof(first))) {
+		/* Shorter than 8 bytes: no request, no ClientHello, but maybe a
+		 * change_cipher_spec record (6 bytes), which is handshake. */
+		if (m->proto == PROTO_TCP && !pkt_load(p, m->payload_off, first, 2) &&
+		    first[0] == TLS_CONTENT_CCS && first[1] == 3)
+			m->payload_kind = PAYLOAD_TLS_HANDSHAKE;
 		return GUESS_NONE;
+	}
 	if (m->proto == PROTO_TCP && (first[0] == TLS_CONTENT_HANDSHAKE || first[0] == TLS_CONTENT_CCS) &&
 	    first[1] == 3) {
 		m->payload_kind = PAYLOAD_TLS_HANDSHAKE;
