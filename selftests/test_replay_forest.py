@@ -27,8 +27,11 @@ def check(name, cond, why=""):
 
 
 def has(flows, src, dst, proto, sport, dport, app=None):
-    return any(f["src"] == src and f["dst"] == dst and f["proto"] == proto and f["sport"] == sport
-               and f["dport"] == dport and f["app"] == app for f in flows)
+    """A Flow ID is bidirectional: its source is whoever sent its first data
+    packet, which may be the server in captures that begin mid-connection."""
+    return any(f["proto"] == proto and f["app"] == app and
+               ((f["src"], f["dst"], f["sport"], f["dport"]) == (src, dst, sport, dport) or
+                (f["src"], f["dst"], f["sport"], f["dport"]) == (dst, src, dport, sport)) for f in flows)
 
 
 def main():

@@ -58,8 +58,6 @@ static bool either_port(const struct iotprof_flow_key *k, __u16 p)
 /* Is a record well formed?  If not, why says why. */
 static bool record_ok(const struct flow_entry *e, char *why)
 {
-	static const char *const methods[] = { "GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS",
-					       "PATCH", "CONNECT", "TRACE" };
 	const struct iotprof_flow_key *k = &e->key;
 	const struct iotprof_flow *v = &e->val;
 	const struct iotprof_app *a = &v->app;
@@ -71,8 +69,9 @@ static bool record_ok(const struct flow_entry *e, char *why)
 		BAD("IPv4 address with bytes past the fourth");
 	if (!tcp && !udp && (k->port_lo || k->port_hi))
 		BAD("ports on protocol %u", k->proto);
-	if (k->pad || v->initiator > 1 || v->flags & ~(IOTPROF_FLOW_F_FRAGMENTS | IOTPROF_FLOW_F_LOCAL_OUT |
-							   IOTPROF_FLOW_F_HANDSHAKE | IOTPROF_FLOW_F_PAYLOAD))
+	if (k->pad || v->initiator > 1 || v->data_side > 1 || v->flags & ~(IOTPROF_FLOW_F_FRAGMENTS | IOTPROF_FLOW_F_LOCAL_OUT |
+							   IOTPROF_FLOW_F_HANDSHAKE | IOTPROF_FLOW_F_PAYLOAD |
+							   IOTPROF_FLOW_F_DATA))
 		BAD("key pad %u, initiator %u, flow flags 0x%x", k->pad, v->initiator, v->flags);
 	/* Only a DNS message's further questions are recorded without a
 	 * packet (it counts to the first question's record). */
@@ -123,13 +122,15 @@ static bool record_ok(const struct flow_entry *e, char *why)
 				BAD("GREASE version 0x%04x kept", a->tls.versions[i]);
 		break;
 	case IOTPROF_APP_HTTP: {
-		bool known = false;
+		/* A method is an RFC 9110 token starting with an upper-case
+		 * letter (bpf/parse_http.h), over TCP or UDP. */
+		size_t n = strnlen(a->http.method, sizeof(a->http.method));
 
-		if (!tcp)
+		if (!tcp && !udp)
 			BAD("HTTP on protocol %u", k->proto);
-		for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-			known |= !strncmp(a->http.method, methods[i], sizeof(a->http.method));
-		if (!known)
+		if (!n || n == sizeof(a->http.method) || a->http.method[0] < 'A' || a->http.method[0] > 'Z' ||
+		    strspn(a->http.method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+					   "!#$%&'*+-.^_`|~") != n)
 			BAD("method \"%.16s\"", a->http.method);
 		if (!terminated(a->http.uri, sizeof(a->http.uri)) || !a->http.uri[0] ||
 		    !chars_in(a->http.uri, sizeof(a->http.uri), 0x21, 0xff) || strchr(a->http.uri, 0x7f))

@@ -894,6 +894,11 @@ and which side follows the paper's text (section III-B and III-C).
    control-plane packets are no Flow IDs (ICMP, DHCP, TCP and TLS handshakes: the camera's DHCP and
    ICMP are gone from every node); a DNS Flow ID is the message's first question; a flow and its
    reverse are one; an HTTP URI's query is a prefix (`/app/request*`).
+8. **Not adopted: the package's name equivalence.**  Its `compare_domain_names` takes two names for
+   one when one ends with the other or when they differ only in their first label; for two-label
+   names that makes every name under one top-level domain equal (`meethue.com` = `tplinkra.com`).
+   The paper compares hostnames; iotprof keeps them exact.  On these events it changes no node:
+   iotprof and the package differ only where items 2 and 3 say.
 """
 
 
