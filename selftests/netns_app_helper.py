@@ -75,7 +75,7 @@ def describe(r):
 
 
 def records(flows_path, expect_path):
-    flows = sorted(load_lines(flows_path), key=lambda r: r["first_ns"])
+    flows = sorted(load_lines(flows_path), key=lambda r: int(r["first_ns"]))
     claimed = [False] * len(flows)
     results = []
     with open(expect_path) as f:
