@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "export", cmd_export, "write a profile as an RFC 8520 MUD file (--mud)" },
 	{ "events", cmd_events, "event fingerprinting: record, train, report, detect" },
 	{ "dns", cmd_dns, "the names map: list, or import a hosts file or resolver cache" },
+	{ "capture", cmd_capture, "write the interfaces' packets to a pcap file (libpcap)" },
 };
 
 static void usage(FILE *out)
