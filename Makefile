@@ -10,7 +10,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
 PKG_CONFIG ?= pkg-config
 # The libraries, found by pkg-config; asked once, when first needed (after
 # `make deps` has installed them).
-PKGS     := libxdp libbpf libpcap json-c yaml-0.1 libpng libelf zlib libfixbuf
+PKGS     := libxdp libbpf libpcap json-c yaml-0.1 libpng libelf zlib libfixbuf libmicrohttpd
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)))$(PKG_LIBS)
 

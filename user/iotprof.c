@@ -24,10 +24,11 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "profile a device event: the blocking tree of an experiment file" },
 	{ "replay", cmd_replay, "the same campaign against recorded traces" },
 	{ "merge", cmd_merge, "combine event trees into a device profile" },
-	{ "export", cmd_export, "write a profile as an RFC 8520 MUD file (--mud)" },
+	{ "export", cmd_export, "a profile as an RFC 8520 MUD file (--mud); flows to IPFIX (--ipfix)" },
 	{ "events", cmd_events, "event fingerprinting: record, train, report, detect" },
 	{ "dns", cmd_dns, "the names map: list, or import a hosts file or resolver cache" },
 	{ "capture", cmd_capture, "write the interfaces' packets to a pcap file (libpcap)" },
+	{ "metrics", cmd_metrics, "Prometheus metrics: printed, to a file, or served (--listen)" },
 };
 
 static void usage(FILE *out)
