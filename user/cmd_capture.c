@@ -22,7 +22,7 @@ static void usage(FILE *out)
 "Writes the packets of the interfaces to FILE (pcap, nanosecond time stamps;\n"
 "'-' is standard output) until Ctrl-C, N packets or S seconds.  Without -i,\n"
 "the interfaces of iotprof.conf.  FILTER is a pcap-filter(7) expression, for\n"
-"example 'host 192.168.1.135'.  'iotprof flows --pcap FILE' reads it back.\n"
+"example 'host 192.168.1.135'.  'iotprof flows' reads the file back.\n"
 "\n"
 "  -w, --write FILE     the capture file\n"
 "  -i, --interface IF   capture on IF (repeat for several; 'any' is all)\n"

@@ -301,6 +301,12 @@ int ipfix_cmd(int argc, char **argv, const char *pin_dir)
 				.interval_ns = 1000000000ull, .idle_ns = 30000000000ull };
 	int err;
 
+	for (int i = 1; i < argc; i++) {	/* also right after --ipfix, which takes a value */
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+	}
 	if (parse_args(argc, argv, &a))
 		return 2;
 	err = a.n_pcaps ? export_pcaps(&a) : export_live(&a, pin_dir);
