@@ -18,6 +18,10 @@
 #   sigterm    SIGTERM ends the stream with status 0
 # and the one-shot JSON outputs (docs/JSON.md):
 #   epoch-json, watch-json, stats-json
+# and what bpftool shows of the same maps (bpf/btf_view.h):
+#   bpftool    `bpftool map dump` of flows and names: addresses as v4 bytes,
+#              the application kind and the name source by name, the DNS
+#              data under app.data.dns, named per-direction counters
 set -u
 
 NAME=netns-follow
@@ -58,7 +62,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (namespaces, BPF)"
-for tool in ip nsenter timeout python3 curl; do
+for tool in ip nsenter timeout python3 curl bpftool; do
 	command -v "$tool" >/dev/null || skip "'$tool' is not installed"
 done
 for b in "$LOAD" "$CLI"; do
@@ -232,5 +236,31 @@ assert d['v']==1 and list(d['counters'])==names, d
 assert d['counters']['packets']>=10 and d['counters']['app_parsed']>=2, d
 assert d['flows_live']==n and d['flows_capacity']==65536, (d, n)
 assert d['flows_evicted']==d['counters']['flows_created']-n, d"
+
+# What bpftool shows: the same records, readable.
+if bpftool -j map dump pinned "$PIN/flows" >"$work/bpftool-flows.json" 2>"$work/bpftool.err" &&
+   bpftool -j map dump pinned "$PIN/names" >"$work/bpftool-names.json" 2>>"$work/bpftool.err" &&
+   out=$(python3 - "$work/bpftool-flows.json" "$work/bpftool-names.json" 2>&1 <<'PY'
+import json, sys
+flows = [r["formatted"] for r in json.load(open(sys.argv[1]))]
+dns = [r for r in flows if r["value"]["app"]["kind"] == "IOTPROF_APP_KIND_DNS"
+       and r["value"]["app"]["data"]["dns"]["qname"] == "plug.example"]
+assert dns, "no DNS record named by kind"
+k, v = dns[0]["key"], dns[0]["value"]
+assert {tuple(k["addr_lo"]["v4"]), tuple(k["addr_hi"]["v4"])} == {(10, 216, 0, 1), (10, 216, 0, 2)}, k
+assert k["proto"] == "IOTPROF_PROTO_UDP" and k["family"] == 4, k
+assert v["initiator"] in ("IOTPROF_INITIATOR_LO", "IOTPROF_INITIATOR_HI"), v["initiator"]
+assert v["packets"]["from_initiator"] >= 1 and v["packets"]["from_responder"] >= 1, v["packets"]
+d = v["app"]["data"]["dns"]
+assert d["response"] == 1 and d["answer_family"][0] == 4 and d["answers"][0]["v4"] == [10, 216, 0, 7], d
+names = [r["formatted"] for r in json.load(open(sys.argv[2]))]
+assert any(n["key"]["addr"]["v4"] == [10, 216, 0, 7] and n["value"]["source"] == "IOTPROF_NAME_FROM_DNS"
+           for n in names), names
+PY
+); then
+	pass "bpftool: addresses as v4, kinds and sources by name, app.data.dns, named counters"
+else
+	fail bpftool "$(printf '%s' "$out" | tail -1) $(oneline <"$work/bpftool.err")"
+fi
 
 [ "$failures" -eq 0 ]
