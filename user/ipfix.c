@@ -115,6 +115,18 @@ static void warn_gerror(const char *what, GError *err)
 	g_clear_error(&err);
 }
 
+/* libfixbuf speaks through GLib's log ("** WARNING **: I/O error on UDP
+ * send"): one line of ours instead. */
+static void glib_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+	(void)domain;
+	(void)data;
+	if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+		pr_warn("ipfix: %s", message);
+	else
+		pr_debug("ipfix: %s", message);
+}
+
 static uint16_t add_template(struct ipfix *x, uint32_t flags, gboolean internal, GError **err)
 {
 	fbTemplate_t *t = fbTemplateAlloc(x->model);
@@ -136,6 +148,7 @@ struct ipfix *ipfix_open(const struct ipfix_opts *o)
 	if (!x)
 		return NULL;
 	x->o = o;
+	g_log_set_default_handler(glib_log, NULL);
 	x->model = fbInfoModelAlloc();
 	memcpy(x->ies, iotprof_ies, sizeof(iotprof_ies));
 	for (size_t i = 0; x->ies[i].ref.name; i++)
