@@ -7,9 +7,16 @@ BPFTOOL  ?= bpftool
 BUILD    := build
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
 
+PKG_CONFIG ?= pkg-config
+# The libraries, found by pkg-config; asked once, when first needed (after
+# `make deps` has installed them).
+PKGS     := libxdp libbpf libpcap json-c yaml-0.1 libpng libelf zlib libfixbuf libmicrohttpd
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)))$(PKG_LIBS)
+
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
-LDLIBS   := -lxdp -lbpf -lpcap -ljson-c -lyaml -lpng -lelf -lz -lm
+CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) $(PKG_CFLAGS)
+LDLIBS    = $(PKG_LIBS) -lm
 
 # clang -target bpf does not search the host's system headers by itself.
 CLANG_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -90,3 +97,4 @@ clean:
 
 # Larger parts keep their rules beside their sources.
 -include $(wildcard tools/*/*.mk)
+include packaging/packaging.mk

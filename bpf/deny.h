@@ -28,7 +28,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, IOTPROF_DENY_ENTRIES);
 	__uint(map_flags, BPF_F_NO_PREALLOC);	/* memory only for rules that exist */
-	__type(key, struct iotprof_deny_key);
+	__type(key, struct iotprof_deny_key_view);
 	__type(value, struct iotprof_deny_rule);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } deny_rules SEC(".maps");

@@ -2,28 +2,30 @@
 /*
  * The maps shared by the programs.  Pinned by name under the loader's pin
  * directory so that every interface's program instance, the CLI and bpftool
- * see the same maps (BTF-typed: bpftool prints named fields).
+ * see the same maps (BTF-typed: bpftool prints named fields, through the
+ * descriptive types of btf_view.h, byte for byte the ABI's).
  */
 #ifndef IOTPROF_BPF_MAPS_H
 #define IOTPROF_BPF_MAPS_H
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "btf_view.h"
 #include "iotprof_abi.h"
 #include "meta.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, IOTPROF_FLOWS_DEFAULT);	/* set by --flows at load time */
-	__type(key, struct iotprof_flow_key);
-	__type(value, struct iotprof_flow);
+	__type(key, struct iotprof_flow_key_view);
+	__type(value, struct iotprof_flow_view);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } flows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, IOTPROF_FRAG_ENTRIES);
-	__type(key, struct iotprof_frag_key);
+	__type(key, struct iotprof_frag_key_view);
 	__type(value, struct iotprof_frag);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } frags SEC(".maps");
@@ -31,7 +33,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, IOTPROF_WATCH_ENTRIES);
-	__type(key, struct iotprof_watch_key);
+	__type(key, struct iotprof_watch_key_view);
 	__type(value, struct iotprof_watch);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } watch SEC(".maps");
@@ -47,7 +49,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, IOTPROF_STAT__MAX);
-	__type(key, __u32);
+	__type(key, __u32);		/* enum iotprof_stat: an array's key must be a u32 */
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stats SEC(".maps");
@@ -56,15 +58,15 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, IOTPROF_IFACE_ENTRIES);
 	__type(key, __u32);
-	__type(value, struct iotprof_iface);
+	__type(value, struct iotprof_iface_view);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ifaces SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, IOTPROF_NAME_ENTRIES);
-	__type(key, struct iotprof_name_key);
-	__type(value, struct iotprof_name);
+	__type(key, struct iotprof_name_key_view);
+	__type(value, struct iotprof_name_view);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } names SEC(".maps");
 

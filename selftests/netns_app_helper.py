@@ -26,7 +26,8 @@ import json
 import sys
 
 ENDPOINT = ("proto", "src", "sport", "dst", "dport")
-SOURCES = {1: "dns", 2: "sni", 3: "import"}
+# bpftool prints the source by its name (bpf/btf_view.h)
+SOURCES = {"IOTPROF_NAME_FROM_DNS": "dns", "IOTPROF_NAME_FROM_SNI": "sni", "IOTPROF_NAME_FROM_IMPORT": "import"}
 
 
 def load_lines(path):
@@ -75,7 +76,7 @@ def describe(r):
 
 
 def records(flows_path, expect_path):
-    flows = sorted(load_lines(flows_path), key=lambda r: r["first_ns"])
+    flows = sorted(load_lines(flows_path), key=lambda r: int(r["first_ns"]))
     claimed = [False] * len(flows)
     results = []
     with open(expect_path) as f:
@@ -131,7 +132,7 @@ def names(names_path, strings_path, want_path):
     got = {}
     for e in entries:
         k, v = e["key"], e["value"]
-        raw = bytes(k["addr"][:4] if k["family"] == 4 else k["addr"])
+        raw = bytes(k["addr"]["v4"] if k["family"] == 4 else k["addr"]["v6"])
         got[str(ipaddress.ip_address(raw))] = (
             strings.get(v["id"], f"<id {v['id']} not in name_strings>"),
             SOURCES.get(v["source"], f"source {v['source']}"))

@@ -174,7 +174,7 @@ def ping(src, dst, count):
 
 # ---- checks ------------------------------------------------------------------
 
-KEYS = {"proto", "family", "src", "dst", "sport", "dport", "packets", "bytes",
+KEYS = {"v", "proto", "family", "src", "dst", "sport", "dport", "packets", "bytes",
         "first_ns", "last_ns", "epoch", "blocked", "src_name", "dst_name", "app"}
 
 
@@ -209,6 +209,13 @@ def schema_problems(f):
     if set(f) != KEYS:
         out.append(f"keys {sorted(set(f) ^ KEYS)} differ from the documented ones")
         return out
+    if f["v"] != 1:
+        out.append(f"v is {f['v']!r}, not 1")
+    for k in ("first_ns", "last_ns"):
+        if not (isinstance(f[k], str) and f[k].isdigit()):
+            out.append(f"{k} is {f[k]!r}, not a string of digits")
+        else:
+            f[k] = int(f[k])
     ports = f["proto"] in ("tcp", "udp")
     for k in ("sport", "dport"):
         if ports and not isinstance(f[k], int) or not ports and f[k] is not None:
@@ -366,7 +373,7 @@ def same(before_path, after_path):
     else:
         for x, y in zip(b, a):
             for k in ("first_ns", "last_ns"):
-                if abs(x[k] - y[k]) > 1_000_000:
+                if abs(int(x[k]) - int(y[k])) > 1_000_000:
                     problems.append(f"{describe(x['proto'], x['src'], x['sport'], x['dst'], x['dport'])}: "
                                     f"{k} was {x[k]}, now {y[k]}")
     if problems:

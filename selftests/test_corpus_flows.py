@@ -235,6 +235,7 @@ def engine_flows(path):
     flows = {}
     for line in out.stdout.splitlines():
         r = json.loads(line)
+        r["first_ns"] = int(r["first_ns"])
         src, dst = endpoint(r["src"], r["sport"]), (r["dst"], r["dport"])
         flow = flows.setdefault(flow_key(r["proto"], r["family"], src, dst),
                                 {"packets": 0, "first_ns": None, "initiator": None})

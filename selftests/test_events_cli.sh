@@ -82,6 +82,25 @@ if [ -f "$iot/12_30tplink_cz.txt" ]; then
 		grep -q "the file's labels agree with" "$dir/i.err" || { ok=0; fail "iotevents $(basename "$f")"; }
 	done
 	[ $ok = 1 ] && pass "iotevents: train, report, detect on every file"
+	# detect --json: the same events, one JSON object each (docs/JSON.md)
+	f=$iot/12_30tplink_cz.txt
+	"$BIN" events detect --signature "$dir/i.sig" --iotevents "$f" --all >"$dir/t.txt" 2>/dev/null
+	"$BIN" events detect --signature "$dir/i.sig" --iotevents "$f" --all --json >"$dir/t.json" 2>/dev/null
+	if python3 - "$dir/t.txt" "$dir/t.json" <<'PY'
+import json, sys
+text = [l.split() for l in open(sys.argv[1])]
+objs = [json.loads(l) for l in open(sys.argv[2])]
+assert text and len(text) == len(objs), (len(text), len(objs))
+for t, o in zip(text, objs):
+    assert o["v"] == 1 and isinstance(o["time_ns"], str) and o["time_ns"].isdigit(), o
+    assert [o["time"], o["device"], o["event"], "packets=%d" % o["packets"]] == t[:4], (t, o)
+    assert ("truth=" + o["truth"]) == t[4] and o["alert"] is False, (t, o)
+PY
+	then
+		pass "detect --json: the text lines' events as JSON ($(wc -l <"$dir/t.json") lines)"
+	else
+		fail "detect --json differs from the text output"
+	fi
 	"$BIN" events train --iotevents "$iot/12_30tplink_cz.txt" --out "$dir/p.sig" --method paper --seed 4 --quiet
 	"$BIN" events train --iotevents "$iot/12_30tplink_cz.txt" --out "$dir/q.sig" --method pad --seed 4 --quiet
 	u_paper=$("$BIN" events report "$dir/p.sig" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["unclassified"])')

@@ -7,15 +7,22 @@ every Flow ID once, hidden only when hidden in every event it appears in;
 the MUD file must have RFC 8520's structure (the ietf-mud:mud leaves,
 policies naming ACLs that exist, ACEs with matches and actions) and an
 ACE in each direction for every Flow ID of the device, hidden ones
-included and named so."""
+included and named so: the LAN's resolver and NTP servers as MUD
+controllers, unnamed peers by address with a comment.  Every file written
+is validated with yanglint against the RFC 8520/8519 YANG modules in
+../shared/yang and our extension module in yang/ (SKIP without them)."""
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.environ.get("IOTPROF_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
+YANG = os.path.join(SHARED, "yang")
+OUR_YANG = os.path.join(ROOT, "yang", "iotprof-mud@2026-12-08.yang")
 BIN = os.path.join(os.environ.get("IOTPROF_BIN", os.path.join(ROOT, "build")), "iotprof")
 DEVICE = {"name": "cam", "addresses": ["192.168.1.50", "fd00::50"]}
 failed = 0
@@ -34,15 +41,18 @@ DNS2 = flow("192.168.1.50", "8.8.8.8", "udp", 53, app={"dns": {"qname": "api.cam
 V6 = flow("fd00::50", "v6.cam.example", "tcp", 443)
 WILD = flow("192.168.1.50", "relay.cam.example", "udp", None)
 PHONE = flow("192.168.1.20", "app.cam.example", "tcp", 443)     # not the device's
+DNS6 = flow("fd00::50", "fd00::1", "udp", 53, app={"dns": {"qname": "api.cam.example", "qtype": "AAAA"}})
+ADDR4 = flow("192.168.1.50", "52.51.231.255", "tcp", 443)       # hidden, no name seen
+ADDR6 = flow("fd00::50", "2001:db8::7", "tcp", 8883)            # hidden, no name seen
 
 # (flow, parent index, status); the root is added in front
 TOGGLE = [(CLOUD, 0, "expanded"), (DNS, 0, "expanded"), (LAN, 0, "failed"), (PHONE, 0, "leaf"),
           (BACKUP, 1, "failed"), (WILD, 1, "leaf"), (DNS, 1, "pruned"), (DNS2, 2, "failed")]
-BOOT = [(CLOUD, 0, "expanded"), (DNS, 0, "leaf"), (NTP, 0, "leaf"), (DNS2, 0, "leaf"),
-        (BACKUP, 1, "failed"), (V6, 1, "failed")]
-EXPECTED_HIDDEN = {"toggle": [BACKUP, WILD, DNS2], "boot": [BACKUP, V6]}
-PROFILE_HIDDEN = [BACKUP, WILD, V6]           # DNS2 is first-level at boot
-DEVICE_FLOWS = [CLOUD, DNS, NTP, LAN, BACKUP, DNS2, V6, WILD]
+BOOT = [(CLOUD, 0, "expanded"), (DNS, 0, "leaf"), (NTP, 0, "leaf"), (DNS2, 0, "leaf"), (DNS6, 0, "leaf"),
+        (BACKUP, 1, "failed"), (V6, 1, "failed"), (ADDR4, 1, "failed"), (ADDR6, 1, "failed")]
+EXPECTED_HIDDEN = {"toggle": [BACKUP, WILD, DNS2], "boot": [BACKUP, V6, ADDR4, ADDR6]}
+PROFILE_HIDDEN = [BACKUP, WILD, V6, ADDR4, ADDR6]   # DNS2 is first-level at boot
+DEVICE_FLOWS = [CLOUD, DNS, NTP, LAN, BACKUP, DNS2, V6, WILD, DNS6, ADDR4, ADDR6]
 
 
 def key(f):
@@ -153,8 +163,17 @@ def ace_covers(ace, f, from_device):
         return False
     side = "dst" if from_device else "src"
     net = "%s-%s-network" % ("destination" if from_device else "source", "ipv6" if ":" in peer else "ipv4")
-    if re.match(r"^[0-9.]+$|:", peer):
-        if peer.startswith("192.168.") or peer.startswith("fd"):
+    local = peer.startswith("192.168.") or peer.startswith("fd")
+    controller = m.get("ietf-mud:mud", {}).get("controller")
+    is_addr = bool(re.match(r"^[0-9.]+$", peer)) or ":" in peer
+    if is_addr and peer_port == 53 and local:
+        if controller != "urn:ietf:params:mud:dns" or set(l3) != {"protocol"}:
+            return False
+    elif is_addr and peer_port == 123:
+        if controller != "urn:ietf:params:mud:ntp" or set(l3) != {"protocol"}:
+            return False
+    elif is_addr:
+        if local:
             if m.get("ietf-mud:mud", {}).get("local-networks") != [None]:
                 return False
         elif l3.get(net) != peer + ("/128" if ":" in peer else "/32"):
@@ -245,6 +264,66 @@ def case_mud(tmp, profile):
     check("the IPv6 Flow ID is in an ipv6-acl-type ACL",
           any(a["type"] == "ipv6-acl-type" and "v6.cam.example" in json.dumps(a) for a in acls.values()))
     check("Flow IDs that are not the device's are left out", "app.cam.example" not in text, r.stderr)
+    ctrl = {(a["type"], ace["matches"]["ietf-mud:mud"]["controller"]) for a in acls.values()
+            for ace in a["aces"]["ace"] if "controller" in ace["matches"].get("ietf-mud:mud", {})}
+    check("the LAN's resolver (IPv4 and IPv6) and the NTP server are MUD controllers",
+          ctrl == {("ipv4-acl-type", "urn:ietf:params:mud:dns"), ("ipv6-acl-type", "urn:ietf:params:mud:dns"),
+                   ("ipv4-acl-type", "urn:ietf:params:mud:ntp")}, sorted(ctrl))
+    by_addr = {ace["name"]: ace for a in acls.values() for ace in a["aces"]["ace"]
+               if "52.51.231.255" in ace["name"] or "2001:db8::7" in ace["name"]}
+    ok = len(by_addr) == 4 and all(n.startswith("hidden-") and "hidden" in ace.get("iotprof-mud:comment", "")
+                                   and "address" in ace["iotprof-mud:comment"] for n, ace in by_addr.items())
+    check("unnamed hidden Flow IDs: ACEs named by the address, with a comment (IPv4 /32, IPv6 /128)",
+          ok and "2001:db8::7/128" in text and "52.51.231.255/32" in text and
+          top.get("extensions") == ["iotprof-mud"], sorted(by_addr))
+    named = [ace for a in acls.values() for ace in a["aces"]["ace"] if "dnsname" in json.dumps(ace["matches"])]
+    check("named and controller ACEs carry no comment", named and
+          not any("iotprof-mud:comment" in ace for ace in named))
+    validate("yanglint: the profile's MUD file", out)
+
+
+def case_mud_metadata(tmp, profile):
+    out = os.path.join(tmp, "meta.mud.json")
+    r = run("export", "--mud", "--mud-url", "https://mud.example.com/cam.json", "--mfg-name", "Example Cameras",
+            "--model-name", "Cam 2000", "--documentation", "https://example.com/cam-2000", "--out", out, profile)
+    if not check("export --mud with --mfg-name, --model-name, --documentation", r.returncode == 0,
+                 r.stderr.strip()):
+        return
+    with open(out) as f:
+        top = json.load(f)["ietf-mud:mud"]
+    want = {"mfg-name": "Example Cameras", "model-name": "Cam 2000",
+            "documentation": "https://example.com/cam-2000",
+            "systeminfo": "Example Cameras Cam 2000, as profiled by iotprof"}
+    check("MUD leaves mfg-name, model-name, documentation, systeminfo",
+          {k: top.get(k) for k in want} == want, {k: top.get(k) for k in want})
+    validate("yanglint: the MUD file with the device's names", out)
+    for args, why in ((["--documentation", "ftp://x"], "http or https URL"),
+                      (["--documentation", "https://a b"], "http or https URL"),
+                      (["--mfg-name", "Evil\x1b[31m"], "control characters"),
+                      (["--model-name", ""], "control characters")):
+        r = run("export", "--mud", profile, *args)
+        check("export refuses %s %r" % (args[0], args[1]), r.returncode == 2 and why in r.stderr,
+              r.stderr.strip())
+
+
+def validate(name, path):
+    """yanglint against the RFC 8520/8519 modules (../shared/yang) and ours."""
+    if not shutil.which("yanglint"):
+        print("SKIP: mud %s: yanglint is not installed (Debian libyang2-tools)" % name)
+        return
+    if not os.path.isdir(YANG):
+        print("SKIP: mud %s: %s not found (the RFC modules live outside the repository)" % (name, YANG))
+        return
+    data = path if path.endswith(".json") else path + ".json"
+    if data != path:
+        shutil.copy(path, data)
+    r = subprocess.run(["yanglint", "-D", "-p", YANG, "-p", os.path.dirname(OUR_YANG),
+                        os.path.join(YANG, "ietf-mud@2019-01-28.yang"),
+                        os.path.join(YANG, "ietf-access-control-list@2019-03-04.yang"),
+                        os.path.join(YANG, "ietf-acldns@2019-01-28.yang"), OUR_YANG, data],
+                       capture_output=True, text=True, timeout=60)
+    check(name, r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(),
+          (r.stdout + r.stderr).strip())
 
 
 def case_export_campaign(tmp, toggle):
@@ -253,6 +332,9 @@ def case_export_campaign(tmp, toggle):
         return
     mud = json.loads(r.stdout)
     check_mud_structure("campaign MUD structure", mud)
+    with open(os.path.join(tmp, "toggle.mud.json"), "w") as f:
+        f.write(r.stdout)
+    validate("yanglint: a campaign's MUD file", os.path.join(tmp, "toggle.mud.json"))
     check("SOURCE_DATE_EPOCH sets last-update",
           mud["ietf-mud:mud"]["last-update"] == "1970-01-01T00:00:00+00:00")
     again = run("export", "--mud", toggle, env={"SOURCE_DATE_EPOCH": "0"})
@@ -271,6 +353,20 @@ def case_export_errors(tmp, profile):
     check("export names what it cannot read", r.returncode == 1 and junk in r.stderr, r.stderr.strip())
 
 
+def case_yanglint_catches(tmp):
+    """The validation can fail: a file with a misspelt leaf is refused."""
+    bad = os.path.join(tmp, "bad.mud.json")
+    with open(bad, "w") as f:
+        json.dump({"ietf-mud:mud": {"mud-version": 1, "mud-url": "https://x.example/a.json",
+                                    "last-update": "2026-01-01T00:00:00+00:00", "cache-validity": 48,
+                                    "is-supported": True, "systeminfo": "x", "mfg_name": "typo"}}, f)
+    if not shutil.which("yanglint") or not os.path.isdir(YANG):
+        return
+    r = subprocess.run(["yanglint", "-D", "-p", YANG, os.path.join(YANG, "ietf-mud@2019-01-28.yang"), bad],
+                       capture_output=True, text=True, timeout=60)
+    check("yanglint refuses a misspelt leaf (the check can fail)", r.returncode != 0, r.stderr.strip())
+
+
 def main():
     if not os.access(BIN, os.X_OK):
         print("FAIL: mud: %s is not built" % BIN)
@@ -286,6 +382,8 @@ def main():
         case_merge_refusals(tmp, toggle, boot)
         if profile:
             case_mud(tmp, profile)
+            case_mud_metadata(tmp, profile)
+            case_yanglint_catches(tmp)
             case_export_campaign(tmp, toggle)
             case_export_errors(tmp, profile)
     return 1 if failed else 0

@@ -162,7 +162,7 @@ if in_d "$CLI" --pin-dir "$PIN" run "$work/experiment.yaml" --out "$out" >"$work
 		fail "tree" "$why"
 	# (The blocked request itself is dropped at TC egress, before packet
 	# sockets see outgoing packets: the capture shows the fallback.)
-	n=$(tshark -r "$out/nodes/001/trace-01.pcapng" -Y "ip.dst == $BACKUP && http.request" 2>/dev/null | wc -l)
+	n=$(tshark -r "$out/nodes/001/trace-01.pcap" -Y "ip.dst == $BACKUP && http.request" 2>/dev/null | wc -l)
 	[ "$n" -ge 1 ] && pass "save-pcap: node 1's capture holds the fallback request" ||
 		fail "save-pcap" "$(ls "$out/nodes/001" | oneline)"
 	n=$(grep -c " ping $DEV\$" "$out/triggers.log" 2>/dev/null)

@@ -58,9 +58,9 @@ static void test_flow_json_contract(void)
 
 	o = flow_to_json(&e, &ctx);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	EXPECT(!strcmp(s, "{\"proto\":\"tcp\",\"family\":4,\"src\":\"10.0.0.2\",\"dst\":\"10.0.0.1\","
+	EXPECT(!strcmp(s, "{\"v\":1,\"proto\":\"tcp\",\"family\":4,\"src\":\"10.0.0.2\",\"dst\":\"10.0.0.1\","
 			  "\"sport\":51515,\"dport\":443,\"packets\":[3,2],\"bytes\":[400,180],"
-			  "\"first_ns\":105,\"last_ns\":109,\"epoch\":0,\"blocked\":0,"
+			  "\"first_ns\":\"105\",\"last_ns\":\"109\",\"epoch\":0,\"blocked\":0,"
 			  "\"src_name\":null,\"dst_name\":null,\"app\":null}"), "JSON: %s", s);
 	json_object_put(o);
 

@@ -14,6 +14,11 @@ packages=(
 	dnsmasq-base libcoap3-bin openssl curl dnsutils graphviz time bc
 	# the VM selftests (issue 8)
 	qemu-system-x86 busybox-static
+	# on a gateway (issue 16): IPFIX (libfixbuf), the man pages (scdoc), and
+	# the tests' real collectors (nfdump's nfcapd, pmacct's nfacctd, node_exporter), MUD
+	# validation (yanglint) and bash completion
+	libfixbuf-dev libmicrohttpd-dev scdoc nfdump pmacct libyang2-tools bash-completion
+	prometheus-node-exporter python3-prometheus-client
 )
 
 missing=()
@@ -32,5 +37,12 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture: answer for it.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
+# nfdump and pmacct ship collector services: the tests run their own, in
+# namespaces, so none is started here (policy-rc.d, when none is in place).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "conf.h"
 #include "deny.h"
 #include "log.h"
 
@@ -127,6 +128,7 @@ static int deny_add_cmd(int argc, char **argv, const struct deny_maps *dm)
 	bool lease_given = false, hold = false;
 	int c, err = 0, id;
 
+	conf_cli_defaults(NULL, &s.lease_ns);	/* iotprof.conf's "lease", if any */
 	optind = 1;
 	while (!err && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {

@@ -19,6 +19,7 @@ static void usage(FILE *out)
 "       iotprof events detect --signature SIGNATURE (--pcap FILE --device ADDR |\n"
 "                            --live --device ADDR | --iotevents FILE | --records FILE)\n"
 "                            [--privacy YAML] [--all] [--method M] [--k N] [--gap S]\n"
+"                            [--duration S] [--json]\n"
 "\n"
 "record   one line per packet of the devices (docs/EVENTS.md: packet records),\n"
 "         live from the kernel's ring buffer until Ctrl-C or --duration, or\n"

@@ -3,10 +3,15 @@
  * iotprof export --mud: a device's profile as an RFC 8520 MUD file, the
  * allow list a MUD manager or firewall enforces.  Each Flow ID of the
  * device gives one ACE in the from-device and one in the to-device ACL of
- * its address family (RFC 8519 ACLs): names are ietf-acldns matches, LAN
- * peers the MUD local-networks class, other addresses /32 or /128
- * networks.  Hidden Flow IDs are kept, since the device falls back on
- * them, and their ACEs say "hidden" in their name.
+ * its address family (RFC 8519 ACLs): names are ietf-acldns matches, the
+ * LAN's DNS resolver and NTP servers the MUD controller classes
+ * (urn:ietf:params:mud:dns, :ntp), other LAN peers the local-networks
+ * class, other addresses /32 or /128 networks, named after the address and
+ * with a comment (the iotprof-mud extension, yang/) saying why.  Hidden
+ * Flow IDs are kept, since the device falls back on them, and their ACEs
+ * say "hidden" in their name.
+ *
+ * iotprof export --ipfix (user/ipfix.c) is the other format.
  *
  * What MUD cannot say is left out: application data (DNS names asked,
  * URIs) has no match, and a Flow ID that does not involve the device
@@ -23,6 +28,7 @@
 #include <time.h>
 #include <json-c/json.h>
 #include "flowid.h"
+#include "ipfix.h"
 #include "log.h"
 #include "results.h"
 
@@ -51,7 +57,19 @@ struct ace {
 	struct json_object *matches;
 	bool hidden;			/* every Flow ID behind it is hidden */
 	size_t flow;			/* the first Flow ID behind it */
+	const char *addr;		/* the peer's address when matched by address */
+	bool group;			/* ... a multicast or broadcast address */
 };
+
+/* What the MUD file says about the device, beyond its flows. */
+struct mud_meta {
+	const char *url, *mfg_name, *model_name, *documentation;
+};
+
+enum controller { CTRL_NONE, CTRL_DNS, CTRL_NTP };
+static const char *const controller_urn[] = { NULL, "urn:ietf:params:mud:dns", "urn:ietf:params:mud:ntp" };
+
+#define MUD_EXTENSION "iotprof-mud"	/* yang/iotprof-mud@2026-12-08.yang */
 
 struct acl {
 	struct ace *v;
@@ -63,13 +81,23 @@ enum peer_kind { PEER_NAME, PEER_LAN, PEER_ADDRESS };
 static void usage(FILE *out)
 {
 	fprintf(out,
-"usage: iotprof export --mud [--mud-url URL] [--out FILE] (PROFILE.json | CAMPAIGN)\n"
+"usage: iotprof export --mud [--mud-url URL] [--mfg-name NAME] [--model-name NAME]\n"
+"                      [--documentation URL] [--out FILE] (PROFILE.json | CAMPAIGN)\n"
+"       iotprof export --ipfix HOST:PORT [--pcap FILE... | --follow] [options]\n"
 "\n"
-"Writes the device's Flow IDs, hidden ones included, as an RFC 8520 MUD file\n"
-"(docs/RESULTS.md).  PROFILE.json comes from 'iotprof merge'; a campaign\n"
-"directory (or its tree.json) exports that one event.\n"
-"  --mud-url URL  the https URL the MUD file will be served from\n"
-"  --out FILE     write it there (default: standard output)\n");
+"--mud writes the device's Flow IDs, hidden ones included, as an RFC 8520 MUD\n"
+"file (docs/RESULTS.md).  PROFILE.json comes from 'iotprof merge'; a campaign\n"
+"directory (or its tree.json) exports that one event.  The LAN's DNS resolver\n"
+"and NTP servers become the MUD controller classes; an address without a name\n"
+"is matched as it is, with a comment (the iotprof-mud extension).\n"
+"  --mud-url URL        the https URL the MUD file will be served from\n"
+"  --mfg-name NAME      the manufacturer's name\n"
+"  --model-name NAME    the device's model name\n"
+"  --documentation URL  where the device's documentation is\n"
+"  --out FILE           write it there (default: standard output)\n"
+"\n"
+"--ipfix sends flow records to an IPFIX collector (RFC 7011) over UDP:\n"
+"'iotprof export --ipfix --help' says more (docs/IPFIX.md).\n");
 }
 
 static int add_flow(struct export_in *in, const struct flowid *f, bool hidden)
@@ -248,10 +276,28 @@ static struct json_object *port_match(int port)
 	return o;
 }
 
+/* The LAN's resolver and NTP servers are the network's to choose: a MUD
+ * manager puts its own in their place (RFC 8520 section 8).  An NTP server
+ * known only by an address is one too; a named one stays a name. */
+static enum controller controller_of(const struct flowid *f, bool device_is_src, enum peer_kind kind,
+				     int proto)
+{
+	int peer_port = device_is_src ? f->dport : f->sport;
+
+	if (kind == PEER_NAME)
+		return CTRL_NONE;
+	if (kind == PEER_LAN && peer_port == 53 && (proto == 17 || proto == 6))
+		return CTRL_DNS;
+	if (peer_port == 123 && proto == 17 && (kind == PEER_LAN || kind == PEER_ADDRESS))
+		return CTRL_NTP;
+	return CTRL_NONE;
+}
+
 /* The matches of one direction of a Flow ID: from_device for the packets
  * the device sends, else the packets it receives. */
 static struct json_object *ace_matches(const struct flowid *f, bool from_device, bool device_is_src,
-				       int family, enum peer_kind kind, const char *peer, int proto)
+				       int family, enum peer_kind kind, const char *peer, int proto,
+				       enum controller ctrl)
 {
 	struct json_object *m = json_object_new_object(), *l3 = json_object_new_object(), *l4;
 	int dev_port = device_is_src ? f->sport : f->dport, peer_port = device_is_src ? f->dport : f->sport;
@@ -259,7 +305,12 @@ static struct json_object *ace_matches(const struct flowid *f, bool from_device,
 	const char *v = family == AF_INET ? "ipv4" : "ipv6";
 	char key[64], net[IOTPROF_NAME_MAX + 8];
 
-	if (kind == PEER_LAN) {
+	if (ctrl) {
+		struct json_object *mud = json_object_new_object();
+
+		json_object_object_add(mud, "controller", json_object_new_string(controller_urn[ctrl]));
+		json_object_object_add(m, "ietf-mud:mud", mud);
+	} else if (kind == PEER_LAN) {
 		struct json_object *mud = json_object_new_object(), *empty = json_object_new_array();
 
 		json_object_array_add(empty, NULL);	/* a YANG "empty" leaf in JSON: [null] */
@@ -267,7 +318,9 @@ static struct json_object *ace_matches(const struct flowid *f, bool from_device,
 		json_object_object_add(m, "ietf-mud:mud", mud);
 	}
 	json_object_object_add(l3, "protocol", json_object_new_int(proto));
-	if (kind == PEER_NAME) {
+	if (ctrl) {
+		/* the class says which addresses */
+	} else if (kind == PEER_NAME) {
 		json_object_object_add(l3, from_device ? "ietf-acldns:dst-dnsname" : "ietf-acldns:src-dnsname",
 				       json_object_new_string(peer));
 	} else if (kind == PEER_ADDRESS) {
@@ -293,8 +346,10 @@ static struct json_object *ace_matches(const struct flowid *f, bool from_device,
 	return m;
 }
 
-/* Takes matches; an ACE with the same matches absorbs it. */
-static int acl_add(struct acl *a, struct json_object *matches, bool hidden, size_t flow)
+/* Takes matches; an ACE with the same matches absorbs it.  addr: the
+ * peer's address when it is matched by address (it names the ACE). */
+static int acl_add(struct acl *a, struct json_object *matches, bool hidden, size_t flow,
+		   const char *addr)
 {
 	const char *key = json_object_to_json_string_ext(matches, JSON_C_TO_STRING_PLAIN);
 
@@ -314,7 +369,14 @@ static int acl_add(struct acl *a, struct json_object *matches, bool hidden, size
 		a->v = v;
 		a->cap = cap;
 	}
-	a->v[a->n] = (struct ace){ .key = strdup(key), .matches = matches, .hidden = hidden, .flow = flow };
+	a->v[a->n] = (struct ace){ .key = strdup(key), .matches = matches, .hidden = hidden, .flow = flow,
+				   .addr = addr };
+	if (addr) {
+		unsigned char b[16];
+		int fam = parse_address(addr, b);
+
+		a->v[a->n].group = fam == AF_INET ? b[0] >= 224 : b[0] == 0xff;
+	}
 	if (!a->v[a->n].key)
 		goto nomem;
 	a->n++;
@@ -347,8 +409,9 @@ static int build_acls(const struct export_in *in, struct acl acls[N_ACL], size_t
 		int src_fam = device_family(in, f->src), dst_fam = device_family(in, f->dst);
 		int family, peer_fam, proto, base;
 		bool device_is_src = src_fam != 0;
-		const char *peer = device_is_src ? f->dst : f->src;
+		const char *peer = device_is_src ? f->dst : f->src, *addr;
 		enum peer_kind kind;
+		enum controller ctrl;
 
 		flow_text(f, text, sizeof(text));
 		if (!src_fam == !dst_fam) {
@@ -366,10 +429,12 @@ static int build_acls(const struct export_in *in, struct acl acls[N_ACL], size_t
 			continue;
 		}
 		base = family == AF_INET ? ACL_V4FR : ACL_V6FR;
-		err = acl_add(&acls[base], ace_matches(f, true, device_is_src, family, kind, peer, proto),
-			      in->v[i].hidden, i) ?:
-		      acl_add(&acls[base + 1], ace_matches(f, false, device_is_src, family, kind, peer, proto),
-			      in->v[i].hidden, i);
+		ctrl = controller_of(f, device_is_src, kind, proto);
+		addr = kind == PEER_ADDRESS && !ctrl ? peer : NULL;
+		err = acl_add(&acls[base], ace_matches(f, true, device_is_src, family, kind, peer, proto, ctrl),
+			      in->v[i].hidden, i, addr) ?:
+		      acl_add(&acls[base + 1], ace_matches(f, false, device_is_src, family, kind, peer, proto,
+							   ctrl), in->v[i].hidden, i, addr);
 	}
 	return err;
 }
@@ -425,16 +490,44 @@ static void last_update(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
 }
 
-static struct json_object *mud_json(const struct export_in *in, const char *url, struct acl acls[N_ACL])
+/* Why an ACE matches an address, for the administrator who reads it. */
+static const char *ace_comment(const struct ace *a)
+{
+	if (a->group)
+		return "a multicast or broadcast address";
+	if (a->hidden)
+		return "hidden Flow ID (used only while the others were blocked) to an address with no DNS "
+		       "name or TLS SNI seen: matched by its address, which may change";
+	return "no DNS name or TLS SNI was seen for this address: matched by its address, which may change";
+}
+
+static bool any_comment(const struct acl acls[N_ACL])
+{
+	for (int a = 0; a < N_ACL; a++)
+		for (size_t i = 0; i < acls[a].n; i++)
+			if (acls[a].v[i].addr)
+				return true;
+	return false;
+}
+
+static struct json_object *mud_json(const struct export_in *in, const struct mud_meta *meta,
+				    struct acl acls[N_ACL])
 {
 	struct json_object *doc = json_object_new_object(), *mud = json_object_new_object(),
 			   *top = json_object_new_object(), *list = json_object_new_array();
-	char slugged[48], when[40], info[SYSTEMINFO_MAX + 4], name[64];
+	char slugged[48], when[40], info[SYSTEMINFO_MAX + 256], name[64];
 	size_t n;
 
 	slug(in->device, slugged, sizeof(slugged));
 	last_update(when, sizeof(when));
-	n = (size_t)snprintf(info, sizeof(info), "%s, as profiled by iotprof", in->device);
+	if (meta->model_name && meta->mfg_name)
+		n = (size_t)snprintf(info, sizeof(info), "%s %s, as profiled by iotprof", meta->mfg_name,
+				     meta->model_name);
+	else if (meta->model_name || meta->mfg_name)
+		n = (size_t)snprintf(info, sizeof(info), "%s, as profiled by iotprof",
+				     meta->model_name ?: meta->mfg_name);
+	else
+		n = (size_t)snprintf(info, sizeof(info), "%s, as profiled by iotprof", in->device);
 	if (n > SYSTEMINFO_MAX) {	/* cut at a character boundary */
 		n = SYSTEMINFO_MAX;
 		while (n && ((unsigned char)info[n] & 0xC0) == 0x80)
@@ -442,11 +535,23 @@ static struct json_object *mud_json(const struct export_in *in, const char *url,
 		info[n] = 0;
 	}
 	json_object_object_add(mud, "mud-version", json_object_new_int(1));
-	json_object_object_add(mud, "mud-url", json_object_new_string(url));
+	json_object_object_add(mud, "mud-url", json_object_new_string(meta->url));
 	json_object_object_add(mud, "last-update", json_object_new_string(when));
 	json_object_object_add(mud, "cache-validity", json_object_new_int(48));
 	json_object_object_add(mud, "is-supported", json_object_new_boolean(true));
 	json_object_object_add(mud, "systeminfo", json_object_new_string(info));
+	if (meta->mfg_name)
+		json_object_object_add(mud, "mfg-name", json_object_new_string(meta->mfg_name));
+	if (meta->model_name)
+		json_object_object_add(mud, "model-name", json_object_new_string(meta->model_name));
+	if (meta->documentation)
+		json_object_object_add(mud, "documentation", json_object_new_string(meta->documentation));
+	if (any_comment(acls)) {
+		struct json_object *ext = json_object_new_array();
+
+		json_object_array_add(ext, json_object_new_string(MUD_EXTENSION));
+		json_object_object_add(mud, "extensions", ext);
+	}
 	json_object_object_add(mud, "from-device-policy", policy_json(acls, slugged, ACL_V4FR));
 	json_object_object_add(mud, "to-device-policy", policy_json(acls, slugged, ACL_V4TO));
 	for (int a = 0; a < N_ACL; a++) {
@@ -464,12 +569,18 @@ static struct json_object *mud_json(const struct export_in *in, const char *url,
 		for (size_t i = 0; i < acls[a].n; i++) {
 			struct json_object *ace = json_object_new_object(), *actions = json_object_new_object();
 
-			snprintf(name, sizeof(name), "%sfl%zu-%s", acls[a].v[i].hidden ? "hidden-" : "",
-				 acls[a].v[i].flow, a % 2 ? "todev" : "frdev");
+			const struct ace *e = &acls[a].v[i];
+
+			/* At most 7 + 6 + 39 + 6 characters: within the 64 of a name. */
+			snprintf(name, sizeof(name), "%sfl%zu-%s%s%s", e->hidden ? "hidden-" : "", e->flow,
+				 e->addr ?: "", e->addr ? "-" : "", a % 2 ? "todev" : "frdev");
 			json_object_object_add(ace, "name", json_object_new_string(name));
-			json_object_object_add(ace, "matches", json_object_get(acls[a].v[i].matches));
+			json_object_object_add(ace, "matches", json_object_get(e->matches));
 			json_object_object_add(actions, "forwarding", json_object_new_string("accept"));
 			json_object_object_add(ace, "actions", actions);
+			if (e->addr)
+				json_object_object_add(ace, MUD_EXTENSION ":comment",
+						       json_object_new_string(ace_comment(e)));
 			json_object_array_add(ace_list, ace);
 		}
 		json_object_object_add(aces, "ace", ace_list);
@@ -482,15 +593,43 @@ static struct json_object *mud_json(const struct export_in *in, const char *url,
 	return doc;
 }
 
+/* Text the MUD file carries as it is: printable, no control characters
+ * (UTF-8 beyond ASCII is fine). */
+static bool text_ok(const char *opt, const char *v, bool uri)
+{
+	bool ok = *v;
+
+	for (const unsigned char *p = (const unsigned char *)v; ok && *p; p++)
+		ok = *p >= 0x20 && *p != 0x7f && !(uri && (*p == ' ' || *p >= 0x80));
+	if (ok && uri)
+		ok = !strncmp(v, "https://", 8) || !strncmp(v, "http://", 7);
+	if (!ok)
+		pr_warn("export: %s: %s", opt, uri ? "must be an http or https URL without blanks" :
+			"must be text without control characters");
+	return ok;
+}
+
+static bool has_option(int argc, char **argv, const char *opt)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], opt) || (!strncmp(argv[i], opt, strlen(opt)) && argv[i][strlen(opt)] == '='))
+			return true;
+	return false;
+}
+
 int cmd_export(int argc, char **argv, const char *pin_dir)
 {
 	static const struct option opts[] = {
 		{ "mud", no_argument, NULL, 'm' },
 		{ "mud-url", required_argument, NULL, 'u' },
+		{ "mfg-name", required_argument, NULL, 'M' },
+		{ "model-name", required_argument, NULL, 'N' },
+		{ "documentation", required_argument, NULL, 'D' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	struct mud_meta meta = {};
 	const char *out = NULL, *url = NULL;
 	struct acl acls[N_ACL] = {};
 	struct export_in in = {};
@@ -500,26 +639,34 @@ int cmd_export(int argc, char **argv, const char *pin_dir)
 	bool mud = false;
 	int c, err;
 
-	(void)pin_dir;
+	if (has_option(argc, argv, "--ipfix"))
+		return ipfix_cmd(argc, argv, pin_dir);
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': mud = true; break;
 		case 'u': url = optarg; break;
+		case 'M': meta.mfg_name = optarg; break;
+		case 'N': meta.model_name = optarg; break;
+		case 'D': meta.documentation = optarg; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (!mud || argc - optind != 1) {
-		pr_warn("export: %s", !mud ? "say which format: --mud (the only one so far)" :
+		pr_warn("export: %s", !mud ? "say which format: --mud or --ipfix" :
 			"give one profile ('iotprof merge') or one campaign directory");
 		usage(stderr);
 		return 2;
 	}
-	if (url && strncmp(url, "https://", 8)) {
+	if (url && (strncmp(url, "https://", 8) || !text_ok("--mud-url", url, true))) {
 		pr_warn("export: --mud-url must be an https URL (RFC 8520 section 3.4)");
 		return 2;
 	}
+	if ((meta.mfg_name && !text_ok("--mfg-name", meta.mfg_name, false)) ||
+	    (meta.model_name && !text_ok("--model-name", meta.model_name, false)) ||
+	    (meta.documentation && !text_ok("--documentation", meta.documentation, true)))
+		return 2;
 	err = load_input(argv[optind], &in);
 	if (err)
 		goto cleanup;
@@ -538,7 +685,8 @@ int cmd_export(int argc, char **argv, const char *pin_dir)
 	err = build_acls(&in, acls, &left_out);
 	if (err)
 		goto cleanup;
-	doc = mud_json(&in, url, acls);
+	meta.url = url;
+	doc = mud_json(&in, &meta, acls);
 	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 			JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0) {
 		text = NULL;

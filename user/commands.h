@@ -16,5 +16,7 @@ int cmd_replay(int argc, char **argv, const char *pin_dir);
 int cmd_merge(int argc, char **argv, const char *pin_dir);
 int cmd_export(int argc, char **argv, const char *pin_dir);
 int cmd_events(int argc, char **argv, const char *pin_dir);
+int cmd_capture(int argc, char **argv, const char *pin_dir);
+int cmd_metrics(int argc, char **argv, const char *pin_dir);
 
 #endif

@@ -15,11 +15,12 @@
 #include "log.h"
 
 #define DETECT_USAGE "usage: iotprof events detect --signature SIGNATURE (--pcap FILE --device ADDR | --live --device ADDR |\n" \
-		     "       --iotevents FILE | --records FILE) [--privacy YAML] [--all] [--method M] [--k N] [--gap S] [--duration S]"
+		     "       --iotevents FILE | --records FILE) [--privacy YAML] [--all] [--method M] [--k N] [--gap S] [--duration S]\n" \
+		     "       [--json]"
 
 struct detect_args {
 	const char *signature, *pcap, *iotevents, *records, *privacy;
-	bool live, all, has_method;
+	bool live, all, has_method, json;
 	enum ev_method method;
 	unsigned k;
 	__u64 gap_ns, duration_ns;
@@ -43,6 +44,7 @@ static int parse_detect(int argc, char **argv, struct detect_args *a)
 		{ "k", required_argument, NULL, 'k' },
 		{ "gap", required_argument, NULL, 'g' },
 		{ "duration", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -59,6 +61,7 @@ static int parse_detect(int argc, char **argv, struct detect_args *a)
 		case 'l': a->live = true; break;
 		case 'p': a->privacy = optarg; break;
 		case 'a': a->all = true; break;
+		case 'j': a->json = true; break;
 		case 'd':
 			if (ev_parse_devices(optarg, a->keys, a->names, &a->n))
 				return -EINVAL;
@@ -181,6 +184,7 @@ int ev_cmd_detect(int argc, char **argv, const char *pin_dir)
 		goto out;
 	d.privacy = a.privacy ? &privacy : NULL;
 	d.all = a.all;
+	d.json = a.json;
 	for (size_t i = 0; i < a.n; i++)
 		names[i] = a.names[i];
 	d.device_names = names;

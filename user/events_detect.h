@@ -25,6 +25,7 @@ struct ev_detector {
 	const struct ev_privacy *privacy;	/* NULL: no alerts */
 	FILE *out;
 	bool all;			/* print "other" sequences too */
+	bool json;			/* one JSON object per line (docs/JSON.md) */
 	char **device_names;		/* for ev_detect_seq_fn: index -> name */
 	size_t sequences, events, alerts;
 	size_t known, agreed;		/* sequences with a true label, and correct */
@@ -35,7 +36,8 @@ int ev_detector_init(struct ev_detector *d, const struct ev_signature *sig,
 		     enum ev_method method, unsigned k, FILE *out);
 void ev_detector_free(struct ev_detector *d);
 
-/* Classifies one sequence and reports it.  truth: its known label (a
+/* Classifies one sequence and reports it: the text line above, or with
+ * json {"v":1,"time","time_ns","device","event","packets"[,"truth"],"alert"}.  truth: its known label (a
  * labelled input), or NULL.  Returns the label index or -1. */
 int ev_detect(struct ev_detector *d, const char *device, __u64 start_ns, const __s32 *x,
 	      __u32 n, const char *truth);

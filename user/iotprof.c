@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "conf.h"
 #include "iotprof_abi.h"
 #include "log.h"
+#include "version.h"
 
 struct command {
 	const char *name;
@@ -22,14 +24,16 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "profile a device event: the blocking tree of an experiment file" },
 	{ "replay", cmd_replay, "the same campaign against recorded traces" },
 	{ "merge", cmd_merge, "combine event trees into a device profile" },
-	{ "export", cmd_export, "write a profile as an RFC 8520 MUD file (--mud)" },
+	{ "export", cmd_export, "a profile as an RFC 8520 MUD file (--mud); flows to IPFIX (--ipfix)" },
 	{ "events", cmd_events, "event fingerprinting: record, train, report, detect" },
 	{ "dns", cmd_dns, "the names map: list, or import a hosts file or resolver cache" },
+	{ "capture", cmd_capture, "write the interfaces' packets to a pcap file (libpcap)" },
+	{ "metrics", cmd_metrics, "Prometheus metrics: printed, to a file, or served (--listen)" },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: iotprof [--pin-dir DIR] [-v] COMMAND [options]\n\ncommands:\n");
+	fprintf(out, "usage: iotprof [--pin-dir DIR] [-v] COMMAND [options]\n       iotprof --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\n'iotprof COMMAND --help' describes each.  Maps are read from %s\n"
@@ -38,10 +42,11 @@ static void usage(FILE *out)
 }
 
 /* --pin-dir is accepted anywhere on the line: scripts put it after the
- * subcommand as often as before it. */
+ * subcommand as often as before it.  Without it, the configuration file's
+ * (iotprof.conf), else the default. */
 static const char *take_pin_dir(int *argc, char **argv)
 {
-	const char *dir = IOTPROF_PIN_DIR_DEFAULT;
+	const char *dir = NULL;
 	int out = 1;
 
 	for (int i = 1; i < *argc; i++) {
@@ -54,6 +59,8 @@ static const char *take_pin_dir(int *argc, char **argv)
 	}
 	*argc = out;
 	argv[out] = NULL;
+	if (!dir && conf_cli_defaults(&dir, NULL))
+		return NULL;
 	return dir;
 }
 
@@ -64,11 +71,16 @@ int main(int argc, char **argv)
 
 	log_prog = "iotprof";
 	pin_dir = take_pin_dir(&argc, argv);
+	if (!pin_dir)
+		return 2;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			log_verbose++;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			version_print(stdout, "iotprof");
 			return 0;
 		} else {
 			pr_warn("unknown option '%s'", argv[i]);

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 #include "campaign.h"
+#include "capture.h"
 #include "deny.h"
 #include "flows.h"
 #include "interact.h"
@@ -107,59 +108,39 @@ static int live_begin(struct campaign *c, const struct flowid *blocked, size_t n
 	return 0;
 }
 
-/* save-pcap: dumpcap on the experiment's interfaces for the capture time,
- * filtered to the trace's hosts, writing beside the snapshot.  A capture
- * is a record for people; the Flow IDs come from the maps. */
+/* save-pcap: a libpcap capture on the experiment's interfaces for the
+ * capture time, filtered to the trace's hosts, writing beside the
+ * snapshot.  It runs in a child process and is capturing before the
+ * trigger.  A capture is a record for people; the Flow IDs come from the
+ * maps. */
 static pid_t pcap_start(const struct experiment *e, const char *snapshot)
 {
+	struct capture_opts o = {};
 	char path[PATH_MAX + 16], filter[1024] = "";
-	char *argv[8 + 2 * EXP_IFACES_MAX];
-	int n = 0, len = 0;
+	int len = 0;
 	pid_t pid;
 
 	if (!e->save_pcap || !e->n_interfaces)
 		return 0;
-	snprintf(path, sizeof(path), "%.*s.pcapng", (int)(strlen(snapshot) - strlen(".json.gz")), snapshot);
+	snprintf(path, sizeof(path), "%.*s.pcap", (int)(strlen(snapshot) - strlen(".json.gz")), snapshot);
 	for (int i = 0; i < e->n_device_addrs; i++)
 		len += snprintf(filter + len, sizeof(filter) - len, "%shost %s", i ? " or " : "", e->device_addrs[i]);
 	if (e->phone[0])
 		snprintf(filter + len, sizeof(filter) - len, " or host %s", e->phone);
-	argv[n++] = "dumpcap";
-	argv[n++] = "-q";
-	for (int i = 0; i < e->n_interfaces; i++) {
-		argv[n++] = "-i";
-		argv[n++] = (char *)e->interfaces[i];
-	}
-	argv[n++] = "-f";
-	argv[n++] = filter;
-	argv[n++] = "-w";
-	argv[n++] = path;
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		execvp("dumpcap", argv);
-		_exit(127);
-	}
+	for (int i = 0; i < e->n_interfaces && i < CAPTURE_IFACES_MAX; i++)
+		o.ifaces[o.n_ifaces++] = e->interfaces[i];
+	o.filter = filter;
+	o.path = path;
+	pid = capture_spawn(&o);
 	if (pid < 0)
-		pr_warn("save-pcap: cannot start dumpcap: %s", strerror(errno));
+		pr_warn("save-pcap: no capture for this trace (above)");
 	return pid > 0 ? pid : 0;
 }
 
 static void pcap_stop(pid_t pid)
 {
-	int status;
-
-	if (!pid)
-		return;
-	kill(pid, SIGTERM);	/* dumpcap flushes and closes its file */
-	for (int i = 0; i < 50 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		usleep(100 * 1000);
-	if (waitpid(pid, &status, WNOHANG) == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		pr_warn("save-pcap: dumpcap is not installed (Debian package wireshark-common)");
+	if (capture_stop(pid))
+		pr_warn("save-pcap: the capture of this trace ended with an error (above)");
 }
 
 /* The trigger log beside the campaign ("TIME EVENT DEVICE", docs/EVENTS.md):

@@ -14,10 +14,12 @@
 #include <bpf/bpf.h>
 #include "addr.h"
 #include "attach.h"
+#include "conf.h"
 #include "log.h"
 #include "pins.h"
 #include "progs.h"
 #include "state.h"
+#include "version.h"
 
 static void usage(FILE *out)
 {
@@ -25,11 +27,17 @@ static void usage(FILE *out)
 "usage: iotprof-load [options] IFACE...   attach to the gateway's interfaces\n"
 "       iotprof-load --status             what is attached where\n"
 "       iotprof-load --detach             remove every attachment and pin\n"
+"       iotprof-load --config FILE [--detach | --save-watch]   as the service does\n"
 "\n"
 "Attaches the XDP program (ingress, through libxdp) and the TC egress program\n"
 "to each IFACE and pins the maps under the pin directory, where 'iotprof' and\n"
 "bpftool find them.  Attach to every interface of the gateway that the\n"
 "watched devices' traffic crosses.  Running it again is harmless.\n"
+"\n"
+"With --config, the interfaces, watch list, pin directory, flow table size\n"
+"and mode come from FILE (iotprof.conf; options on the command line win),\n"
+"and the watch list is kept in its state file across restarts: --detach\n"
+"saves it first, attaching loads it again.\n"
 "\n"
 "options:\n"
 "  --watch ADDR[,ADDR]  record flows of these hosts (IPv4, IPv6 or MAC); may\n"
@@ -39,8 +47,13 @@ static void usage(FILE *out)
 "  --mode MODE          native | generic | auto (default auto: native, generic\n"
 "                       as fallback with a warning)\n"
 "  --pin-dir DIR        bpffs directory for the maps (default %s)\n"
+"  --config FILE        the gateway's configuration (iotprof.service uses\n"
+"                       %s)\n"
+"  --save-watch         with --config: save the watch list to its state file\n"
 "  -v, --verbose        show libbpf/libxdp messages (twice: debug)\n"
-"  -h, --help           this text\n", IOTPROF_FLOWS_DEFAULT, IOTPROF_PIN_DIR_DEFAULT);
+"  -h, --help           this text\n"
+"  --version            the version and the libraries it was built with\n", IOTPROF_FLOWS_DEFAULT, IOTPROF_PIN_DIR_DEFAULT,
+		conf_default_path() ?: "none");
 }
 
 struct loader_args {
@@ -48,7 +61,10 @@ struct loader_args {
 	struct attach_opts attach;
 	struct iotprof_watch_key watch[IOTPROF_WATCH_ENTRIES];
 	size_t n_watch;
-	bool watch_given, watch_all, status, detach;
+	bool watch_given, watch_all, status, detach, save_watch;
+	bool pin_dir_given, flows_given, mode_given;
+	const char *config;
+	struct iotprof_conf conf;
 };
 
 static int parse_watch(struct loader_args *a, char *list)
@@ -56,6 +72,43 @@ static int parse_watch(struct loader_args *a, char *list)
 	a->watch_given = true;
 	return addr_parse_watch_list("--watch", list, a->watch, IOTPROF_WATCH_ENTRIES,
 				     &a->n_watch, &a->watch_all);
+}
+
+/* The configuration file: --config FILE in full; without it, only the pin
+ * directory of the default file, so that iotprof and iotprof-load agree on
+ * it.  The command line wins. */
+static int apply_config(struct loader_args *a)
+{
+	const char *path = a->config ?: conf_default_path();
+	int err;
+
+	if (!path)
+		return 0;
+	err = conf_read(path, a->config != NULL, &a->conf);
+	if (err == -ENOENT && !a->config)
+		return 0;
+	if (err)
+		return err;
+	if (!a->pin_dir_given && a->conf.pin_dir[0])
+		a->pin_dir = a->conf.pin_dir;
+	if (!a->config) {
+		a->conf.n_interfaces = 0;
+		return 0;
+	}
+	if (!a->flows_given && a->conf.flows)
+		a->attach.flows = a->conf.flows;
+	if (!a->mode_given && a->conf.mode >= 0)
+		a->attach.mode = a->conf.mode;
+	if (a->watch_given || a->detach || a->save_watch || a->status)
+		return 0;
+	/* The configured list, and what was watched when the service stopped. */
+	a->n_watch = a->conf.n_watch;
+	memcpy(a->watch, a->conf.watch, a->n_watch * sizeof(a->watch[0]));
+	a->watch_all = a->conf.watch_all;
+	err = conf_watch_load(a->conf.state_file, a->watch, IOTPROF_WATCH_ENTRIES, &a->n_watch,
+			      &a->watch_all);
+	a->watch_given = a->conf.watch_given || a->n_watch || a->watch_all;
+	return err;
 }
 
 static int parse_args(int argc, char **argv, struct loader_args *a)
@@ -69,6 +122,9 @@ static int parse_args(int argc, char **argv, struct loader_args *a)
 		{ "detach", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "save-watch", no_argument, NULL, 'S' },
 		{}
 	};
 	int c;
@@ -90,6 +146,7 @@ static int parse_args(int argc, char **argv, struct loader_args *a)
 				return -EINVAL;
 			}
 			a->attach.flows = n;
+			a->flows_given = true;
 			break;
 		}
 		case 'm':
@@ -103,9 +160,17 @@ static int parse_args(int argc, char **argv, struct loader_args *a)
 				pr_warn("--mode: '%s' is not native, generic or auto", optarg);
 				return -EINVAL;
 			}
+			a->mode_given = true;
 			break;
 		case 'p':
 			a->pin_dir = optarg;
+			a->pin_dir_given = true;
+			break;
+		case 'c':
+			a->config = optarg;
+			break;
+		case 'S':
+			a->save_watch = true;
 			break;
 		case 's':
 			a->status = true;
@@ -119,13 +184,22 @@ static int parse_args(int argc, char **argv, struct loader_args *a)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'V':
+			version_print(stdout, "iotprof-load");
+			exit(0);
 		default:
 			usage(stderr);
 			return -EINVAL;
 		}
 	}
+	if (apply_config(a))
+		return -EINVAL;
 	a->attach.pin_dir = a->pin_dir;
-	if (!a->status && !a->detach && optind >= argc) {
+	if (a->save_watch && !a->config) {
+		pr_warn("--save-watch needs --config (the state file is named there)");
+		return -EINVAL;
+	}
+	if (!a->status && !a->detach && !a->save_watch && optind >= argc && !a->conf.n_interfaces) {
 		pr_warn("no interface given");
 		usage(stderr);
 		return -EINVAL;
@@ -231,6 +305,15 @@ static int do_attach(const struct loader_args *a, int argc, char **argv)
 	return err ? err : failed ? -EINVAL : 0;
 }
 
+static int do_attach_configured(const struct loader_args *a)
+{
+	char *names[CONF_IFACES_MAX];
+
+	for (int i = 0; i < a->conf.n_interfaces; i++)
+		names[i] = (char *)a->conf.interfaces[i];
+	return do_attach(a, a->conf.n_interfaces, names);
+}
+
 /* Visits every interface record; fn may delete the record it is given. */
 static int for_each_iface(int fd, int (*fn)(int fd, const struct iotprof_iface *rec))
 {
@@ -311,10 +394,34 @@ static int detach_one(int fd, const struct iotprof_iface *rec)
 	return err;
 }
 
+/* Saves the watch list of the loaded iotprof to the configured state file. */
+static int save_watch(const struct loader_args *a, bool explain)
+{
+	int wfd = pins_open_map(a->pin_dir, IOTPROF_MAP_WATCH, explain);
+	int sfd = pins_open_map(a->pin_dir, IOTPROF_MAP_SETTINGS, explain);
+	int err = wfd < 0 ? wfd : sfd < 0 ? sfd : 0;
+
+	if (!err)
+		err = conf_watch_save(a->conf.state_file, wfd, sfd);
+	if (!err)
+		printf("watch list saved to %s\n", a->conf.state_file);
+	else if (wfd >= 0 && sfd >= 0)
+		pr_warn("cannot save the watch list to %s: %s", a->conf.state_file, strerror(-err));
+	if (wfd >= 0)
+		close(wfd);
+	if (sfd >= 0)
+		close(sfd);
+	return err;
+}
+
 static int do_detach(const struct loader_args *a)
 {
 	int fd = pins_open_map(a->pin_dir, IOTPROF_MAP_IFACES, false);
 	int err = 0;
+
+	/* Nothing loaded, nothing to save: the last saved list stays. */
+	if (a->config && fd >= 0 && save_watch(a, false))
+		pr_warn("detaching anyway");
 
 	if (fd >= 0) {
 		err = for_each_iface(fd, detach_one);
@@ -344,9 +451,13 @@ int main(int argc, char **argv)
 	}
 	if (args.status)
 		err = do_status(&args);
+	else if (args.save_watch && !args.detach)
+		err = save_watch(&args, true);
 	else if (args.detach)
 		err = do_detach(&args);
-	else
+	else if (optind < argc)
 		err = do_attach(&args, argc - optind, argv + optind);
+	else
+		err = do_attach_configured(&args);
 	return err ? 1 : 0;
 }

@@ -72,6 +72,14 @@ static struct json_object *name_json(const struct output_ctx *ctx, __u32 id)
 	return text ? json_kernel_string(text, sizeof(buf.name)) : NULL;
 }
 
+struct json_object *json_u64_string(__u64 v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, (uint64_t)v);
+	return json_object_new_string(buf);
+}
+
 struct json_object *flow_to_json(const struct flow_entry *e, const struct output_ctx *ctx)
 {
 	__s64 clock_offset_ns = ctx->clock_offset_ns;
@@ -81,6 +89,7 @@ struct json_object *flow_to_json(const struct flow_entry *e, const struct output
 	__u16 sport, dport;
 
 	endpoints(e, &src, &sport, &dst, &dport);
+	json_object_object_add(o, "v", json_object_new_int(OUTPUT_JSON_VERSION));
 	json_object_object_add(o, "proto", json_object_new_string(proto_name(e->key.proto, pbuf)));
 	json_object_object_add(o, "family", json_object_new_int(e->key.family));
 	json_object_object_add(o, "src", json_object_new_string(addr_format(src, e->key.family, sbuf)));
@@ -89,8 +98,8 @@ struct json_object *flow_to_json(const struct flow_entry *e, const struct output
 	json_object_object_add(o, "dport", has_ports(e->key.proto) ? json_object_new_int(dport) : NULL);
 	json_object_object_add(o, "packets", pair(e->val.packets[0], e->val.packets[1]));
 	json_object_object_add(o, "bytes", pair(e->val.bytes[0], e->val.bytes[1]));
-	json_object_object_add(o, "first_ns", json_object_new_int64(e->val.first_ns + clock_offset_ns));
-	json_object_object_add(o, "last_ns", json_object_new_int64(e->val.last_ns + clock_offset_ns));
+	json_object_object_add(o, "first_ns", json_u64_string(e->val.first_ns + clock_offset_ns));
+	json_object_object_add(o, "last_ns", json_u64_string(e->val.last_ns + clock_offset_ns));
 	json_object_object_add(o, "epoch", json_object_new_int64(e->val.epoch));
 	json_object_object_add(o, "blocked", json_object_new_int64(e->val.blocked));
 	json_object_object_add(o, "src_name", name_json(ctx, e->val.name_id[IOTPROF_DIR_FWD]));

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <pcap/pcap.h>
+#include <zlib.h>
 #include "log.h"
 #include "pcap_reader.h"
 
@@ -124,6 +128,56 @@ static bool link_supported(int dlt)
 	}
 }
 
+static ssize_t gz_read(void *cookie, char *buf, size_t size)
+{
+	int n = gzread(cookie, buf, size > INT32_MAX ? INT32_MAX : size);
+
+	return n < 0 ? -1 : n;
+}
+
+static int gz_close(void *cookie)
+{
+	return gzclose(cookie) == Z_OK ? 0 : EOF;
+}
+
+/* A capture, gzip-compressed or not (the magic decides, not the name):
+ * libpcap reads from a stdio stream, and zlib stands behind it. */
+static pcap_t *open_capture(const char *path, char *errbuf)
+{
+	cookie_io_functions_t gz_io = { .read = gz_read, .close = gz_close };
+	unsigned char magic[2] = {};
+	FILE *f = fopen(path, "rb");
+	gzFile gz;
+	pcap_t *pc;
+
+	if (!f) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		int fd = dup(fileno(f));
+
+		fclose(f);	/* stdio read ahead: zlib starts from the top */
+		gz = fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 ? gzdopen(fd, "rb") : NULL;
+		if (!gz && fd >= 0)
+			close(fd);
+		f = gz ? fopencookie(gz, "rb", gz_io) : NULL;
+		if (!f) {
+			if (gz)
+				gzclose(gz);
+			snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: cannot read it as gzip", path);
+			return NULL;
+		}
+	} else {
+		rewind(f);
+	}
+	/* libpcap closes f with the handle, but not when it refuses it. */
+	pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!pc)
+		fclose(f);
+	return pc;
+}
+
 int pcap_for_each_frame(const char *path, frame_fn fn, void *ctx)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -134,7 +188,7 @@ int pcap_for_each_frame(const char *path, frame_fn fn, void *ctx)
 	pcap_t *pc;
 	int ret, err = 0;
 
-	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	pc = open_capture(path, errbuf);
 	if (!pc) {
 		/* libpcap names the file in some messages and not in others. */
 		if (strncmp(errbuf, path, strlen(path)))

@@ -22,7 +22,7 @@ struct frame {
 /* Returns 0 to go on, or a negative errno to stop. */
 typedef int (*frame_fn)(void *ctx, const struct frame *f);
 
-/* Calls fn for each frame.  A truncated or corrupt file stops with an error
+/* Calls fn for each frame of a pcap or pcapng file, gzip-compressed or not.  A truncated or corrupt file stops with an error
  * that names the file and the packet number, after the frames before it
  * were handed out.  Returns 0 or -errno (having said why): -EIO for a
  * file that went bad after its start, -EINVAL or -EPROTONOSUPPORT for one

@@ -109,12 +109,35 @@ void stats_print(FILE *out, const __u64 s[IOTPROF_STAT__MAX], __u64 live_flows,
 		 __u32 flows_capacity)
 {
 	static const char *const names[] = IOTPROF_STAT_NAMES;
-	__u64 created = s[IOTPROF_STAT_FLOW_CREATED];
 
 	for (int i = 0; i < IOTPROF_STAT__MAX; i++)
 		fprintf(out, "%-26s %" PRIu64 "\n", names[i], (uint64_t)s[i]);
 	fprintf(out, "%-26s %" PRIu64 " of %u\n", "flows_live", (uint64_t)live_flows, flows_capacity);
-	/* The LRU map evicts silently: what was created and is gone was evicted. */
 	fprintf(out, "%-26s %" PRIu64 "\n", "flows_evicted",
-		(uint64_t)(created > live_flows ? created - live_flows : 0));
+		(uint64_t)stats_flows_evicted(s, live_flows));
+}
+
+__u64 stats_flows_evicted(const __u64 s[IOTPROF_STAT__MAX], __u64 live_flows)
+{
+	__u64 created = s[IOTPROF_STAT_FLOW_CREATED];
+
+	/* What was created and is gone was evicted. */
+	return created > live_flows ? created - live_flows : 0;
+}
+
+struct json_object *stats_json(const __u64 s[IOTPROF_STAT__MAX], __u64 live_flows,
+			       __u32 flows_capacity)
+{
+	static const char *const names[] = IOTPROF_STAT_NAMES;
+	struct json_object *o = json_object_new_object(), *c = json_object_new_object();
+
+	json_object_object_add(o, "v", json_object_new_int(1));
+	for (int i = 0; i < IOTPROF_STAT__MAX; i++)
+		json_object_object_add(c, names[i], json_object_new_int64((int64_t)s[i]));
+	json_object_object_add(o, "counters", c);
+	json_object_object_add(o, "flows_live", json_object_new_int64((int64_t)live_flows));
+	json_object_object_add(o, "flows_capacity", json_object_new_int64(flows_capacity));
+	json_object_object_add(o, "flows_evicted",
+			       json_object_new_int64((int64_t)stats_flows_evicted(s, live_flows)));
+	return o;
 }

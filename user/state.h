@@ -4,6 +4,7 @@
 #define IOTPROF_STATE_H
 
 #include <stdio.h>
+#include <json-c/json.h>
 #include "iotprof_abi.h"
 
 int settings_read(int fd, struct iotprof_config *cfg);
@@ -19,5 +20,11 @@ void watch_print(FILE *out, int watch_fd, const struct iotprof_config *cfg);
 int stats_read(int fd, __u64 out[IOTPROF_STAT__MAX]);
 void stats_print(FILE *out, const __u64 s[IOTPROF_STAT__MAX], __u64 live_flows,
 		 __u32 flows_capacity);
+/* The same as one JSON object: {"v":1,"counters":{NAME:N,...},
+ * "flows_live","flows_capacity","flows_evicted"}. */
+struct json_object *stats_json(const __u64 s[IOTPROF_STAT__MAX], __u64 live_flows,
+			       __u32 flows_capacity);
+/* Flows created that are not live any more: the LRU map evicts silently. */
+__u64 stats_flows_evicted(const __u64 s[IOTPROF_STAT__MAX], __u64 live_flows);
 
 #endif
